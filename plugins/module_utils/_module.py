@@ -1,0 +1,39 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Running a module body with every typed error mapped to fail_json in one place."""
+
+from __future__ import annotations
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import (
+    ImagefleetError,
+    RegistryError,
+)
+
+
+def error_result(exc):
+    """The fields a failed result (or a failed batch item) carries for a typed error."""
+    result = {'msg': exc.message, 'error_type': type(exc).__name__}
+    if isinstance(exc, RegistryError):
+        for key in ('status', 'code', 'registry'):
+            value = getattr(exc, key)
+            if value is not None:
+                result[key] = value
+    for key, value in exc.details.items():
+        if value is not None and key not in result:
+            result[key] = value
+    return result
+
+
+def run_module(module, body):
+    """Call body(module) -> result dict; exit_json it, or fail_json on a typed error.
+
+    Anything that is not an ImagefleetError is a bug and is left to Ansible's
+    traceback handling on purpose.
+    """
+    try:
+        result = body(module)
+    except ImagefleetError as exc:
+        module.fail_json(**error_result(exc))
+    module.exit_json(**result)

@@ -37,3 +37,15 @@ def run_module(module, body):
     except ImagefleetError as exc:
         module.fail_json(**error_result(exc))
     module.exit_json(**result)
+
+
+def require_libraries(module):
+    """fail_json with Ansible's standard hint when a required Python library is missing."""
+    # Imported here so that importing this file never needs them.
+    from ansible.module_utils.basic import missing_required_lib
+    from ansible_collections.imagefleet.registry.plugins.module_utils._credentials import HAS_DOCKER_SDK
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import HAS_REQUESTS
+
+    for name, present in (('requests', HAS_REQUESTS), ('docker', HAS_DOCKER_SDK)):
+        if not present:
+            module.fail_json(msg=missing_required_lib(name))

@@ -1,0 +1,80 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+
+    DOCUMENTATION = r'''
+options:
+  username:
+    description:
+      - Username for every registry this task talks to that has no entry in O(registry_credentials).
+      - When neither is given, credentials come from the Docker config file (see O(auth_file)), including
+        C(credHelpers) and C(credsStore) credential helpers, exactly as C(docker pull) would find them;
+        otherwise access is anonymous.
+    type: str
+  password:
+    description:
+      - Password or access token for O(username).
+    type: str
+  registry_credentials:
+    description:
+      - Credentials per registry, for tasks that talk to several registries (for example a source and a destination).
+      - Takes precedence over O(username) and the Docker config for the registries it names.
+    type: list
+    elements: dict
+    suboptions:
+      registry:
+        description:
+          - Registry host as written in image references, with its port if any (V(registry.example.com:5000), V(docker.io)).
+        type: str
+        required: true
+      username:
+        description: Username for that registry.
+        type: str
+        required: true
+      password:
+        description: Password or access token for that registry.
+        type: str
+        required: true
+  auth_file:
+    description:
+      - Docker config file to read credentials from.
+      - Defaults to C($DOCKER_CONFIG/config.json), else C(~/.docker/config.json).
+    type: path
+  validate_certs:
+    description:
+      - Verify registry TLS certificates. Leave on; use O(ca_path) for a private CA.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - PEM file of CA certificates to trust for registry TLS.
+    type: path
+  insecure_registries:
+    description:
+      - Registries (host[:port] as written in references) that may be reached over plain HTTP or with
+        unverified TLS, like Docker's C(insecure-registries) setting.
+      - Loopback registries (V(localhost), V(127.0.0.1), V([::1])) may use plain HTTP without being listed,
+        as with Docker; their certificates are still verified when they speak TLS.
+    type: list
+    elements: str
+    default: []
+  timeout:
+    description:
+      - Seconds to wait for a registry to answer (connect and each read).
+    type: int
+    default: 60
+  retries:
+    description:
+      - How many times a request that failed with a connection error, a timeout, HTTP 429 or 5xx
+        is tried again, with exponential backoff and jitter (honouring C(Retry-After)).
+    type: int
+    default: 3
+requirements:
+  - requests
+  - docker (the Docker SDK for Python, for credentials from the Docker config)
+'''

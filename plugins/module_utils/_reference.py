@@ -1,0 +1,140 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Image references: the distribution grammar with Docker's normalisation.
+
+``nginx`` -> ``docker.io/library/nginx:latest`` talking to
+``registry-1.docker.io``; ``127.0.0.1:5000/a/b:t@sha256:...`` keeps its host.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._digest import is_digest
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError
+
+DEFAULT_REGISTRY = 'docker.io'
+DOCKER_HUB_API_HOST = 'registry-1.docker.io'
+DEFAULT_TAG = 'latest'
+_MAX_NAME_LENGTH = 255
+
+_PATH_COMPONENT = r'[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
+_PATH_RE = re.compile(r'^%s(?:/%s)*$' % (_PATH_COMPONENT, _PATH_COMPONENT))
+_DOMAIN_COMPONENT = r'(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])'
+_DOMAIN_RE = re.compile(r'^(?:%s(?:\.%s)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$' % (_DOMAIN_COMPONENT, _DOMAIN_COMPONENT))
+_TAG_RE = re.compile(r'^[\w][\w.-]{0,127}$')
+_LOOPBACK_RE = re.compile(r'^(?:localhost|127(?:\.[0-9]{1,3}){3}|\[::1\])(?::[0-9]+)?$')
+
+
+class ImageReference:
+    """A parsed, normalised reference. Immutable by convention."""
+
+    __slots__ = ('registry', 'repository', 'tag', 'digest')
+
+    def __init__(self, registry, repository, tag=None, digest=None):
+        self.registry = registry
+        self.repository = repository
+        self.tag = tag
+        self.digest = digest
+
+    @property
+    def api_host(self):
+        """The host[:port] the HTTP API lives on."""
+        return DOCKER_HUB_API_HOST if self.registry == DEFAULT_REGISTRY else self.registry
+
+    @property
+    def ref(self):
+        """What goes after /manifests/: the digest when pinned, else the tag."""
+        return self.digest or self.tag or DEFAULT_TAG
+
+    @property
+    def is_loopback(self):
+        return is_loopback(self.registry)
+
+    def with_tag(self, tag):
+        return ImageReference(self.registry, self.repository, tag, None)
+
+    def with_digest(self, digest):
+        return ImageReference(self.registry, self.repository, None, digest)
+
+    @property
+    def name(self):
+        return '%s/%s' % (self.registry, self.repository)
+
+    def __str__(self):
+        text = self.name
+        if self.tag:
+            text += ':' + self.tag
+        if self.digest:
+            text += '@' + self.digest
+        if not self.tag and not self.digest:
+            text += ':' + DEFAULT_TAG
+        return text
+
+    def __repr__(self):
+        return 'ImageReference(%r)' % str(self)
+
+    def __eq__(self, other):
+        return isinstance(other, ImageReference) and str(self) == str(other)
+
+    def __hash__(self):
+        return hash(str(self))
+
+
+def is_loopback(host):
+    return bool(_LOOPBACK_RE.match(host))
+
+
+def _split_domain(name):
+    """Docker's rule: the first component is a registry if it looks like a host."""
+    first, sep, rest = name.partition('/')
+    if sep and ('.' in first or ':' in first or first == 'localhost' or first != first.lower()):
+        return first, rest
+    return DEFAULT_REGISTRY, name
+
+
+def parse_reference(text):
+    """Parse and normalise an image reference; InvalidReferenceError names the input."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidReferenceError('invalid image reference %r: it is empty' % (text,), reference=text)
+    if text != text.strip() or '://' in text:
+        raise InvalidReferenceError('invalid image reference %r: no spaces or URL scheme allowed' % text, reference=text)
+
+    remainder, digest = text, None
+    if '@' in remainder:
+        remainder, digest = remainder.rsplit('@', 1)
+        if not is_digest(digest):
+            raise InvalidReferenceError('invalid image reference %r: %r is not a sha256/sha512 digest' % (text, digest),
+                                        reference=text)
+    tag = None
+    last_slash = remainder.rfind('/')
+    colon = remainder.rfind(':')
+    if colon > last_slash:
+        remainder, tag = remainder[:colon], remainder[colon + 1:]
+        if not _TAG_RE.match(tag):
+            raise InvalidReferenceError('invalid image reference %r: bad tag %r' % (text, tag), reference=text)
+
+    registry, path = _split_domain(remainder)
+    if not _DOMAIN_RE.match(registry):
+        raise InvalidReferenceError('invalid image reference %r: bad registry host %r' % (text, registry), reference=text)
+    if registry == 'index.docker.io':
+        registry = DEFAULT_REGISTRY
+    if registry == DEFAULT_REGISTRY and '/' not in path:
+        path = 'library/' + path
+    if not _PATH_RE.match(path):
+        raise InvalidReferenceError('invalid image reference %r: repository %r must be lowercase path components '
+                                    'of letters, digits and separators' % (text, path), reference=text)
+    if len(registry) + 1 + len(path) > _MAX_NAME_LENGTH:
+        raise InvalidReferenceError('invalid image reference %r: name longer than %d characters' % (text, _MAX_NAME_LENGTH),
+                                    reference=text)
+    return ImageReference(registry, path, tag, digest)
+
+
+def split_repository(text):
+    """Parse ``host[:port]/repo`` (no tag) into (registry, repository)."""
+    ref = parse_reference(text)
+    if ref.tag or ref.digest:
+        raise InvalidReferenceError('invalid repository %r: it must not carry a tag or digest' % text, reference=text)
+    return ref.registry, ref.repository

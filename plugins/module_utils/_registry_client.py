@@ -1,0 +1,361 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A client for one registry's HTTP API (distribution spec), on a keep-alive session.
+
+It owns transport concerns only: scheme and TLS, auth (anonymous, Basic,
+bearer tokens per scope), retries, error mapping, size caps and digest checks
+on what it reads. What to do with manifests lives elsewhere.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from urllib.parse import quote, urljoin
+
+from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils._auth import TokenCache, parse_challenge
+from ansible_collections.imagefleet.registry.plugins.module_utils._digest import is_digest
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import (
+    AuthError,
+    ManifestError,
+    NotFoundError,
+    RegistryError,
+)
+from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest, verify_manifest
+from ansible_collections.imagefleet.registry.plugins.module_utils._reference import is_loopback
+from ansible_collections.imagefleet.registry.plugins.module_utils._retry import RETRY_STATUSES, backoff_delay
+
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    HAS_REQUESTS = True
+except ImportError:
+    requests = HTTPAdapter = None
+    HAS_REQUESTS = False
+
+_MANIFEST_ACCEPT = ', '.join(mt.MANIFEST_ACCEPT)
+_NOT_FOUND_CODES = ('BLOB_UNKNOWN', 'MANIFEST_UNKNOWN', 'NAME_UNKNOWN')
+_AUTH_CODES = ('UNAUTHORIZED', 'DENIED')
+_IDEMPOTENT = ('GET', 'HEAD', 'PUT', 'DELETE')
+CHUNK_SIZE = 1024 * 1024
+
+
+def _pull(repository):
+    return 'repository:%s:pull' % repository
+
+
+def _push(repository):
+    return 'repository:%s:pull,push' % repository
+
+
+def _error_details(response):
+    """(code, message) from a distribution error body; tolerant of HTML and junk."""
+    try:
+        errors = response.json().get('errors') or []
+        first = errors[0]
+        return first.get('code'), first.get('message') or first.get('code')
+    except (ValueError, AttributeError, IndexError, TypeError):
+        content_type = response.headers.get('Content-Type', 'no content type')
+        return None, 'non-JSON answer (%s)' % content_type.split(';')[0]
+
+
+class RegistryClient:
+    """One registry host. Thread-safe: parallel workers share one client and its pool."""
+
+    def __init__(self, host, credentials=None, validate_certs=True, ca_path=None, insecure=False,
+                 timeout=60, retries=3, pool_size=16):
+        self.host = host
+        self.credentials = credentials
+        self.insecure = insecure
+        self.timeout = timeout
+        self.retries = retries
+        self._verify = False if insecure or not validate_certs else (ca_path or True)
+        self._plain_http_allowed = insecure or is_loopback(host)
+        self._base = None
+        self._challenge = None
+        self._tokens = TokenCache()
+        self._lock = threading.Lock()
+        self.session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size)
+        self.session.mount('https://', adapter)
+        self.session.mount('http://', adapter)
+        self.session.headers['User-Agent'] = 'imagefleet.registry'
+
+    # -- connection and auth -------------------------------------------------
+
+    def _fail(self, message, **kwargs):
+        return RegistryError('registry %s: %s' % (self.host, message), registry=self.host, **kwargs)
+
+    def _probe(self, scheme):
+        return self.session.get('%s://%s/v2/' % (scheme, self.host), verify=self._verify, timeout=self.timeout)
+
+    def ping(self):
+        """Find the scheme and the auth challenge once; later calls are free."""
+        with self._lock:
+            if self._base:
+                return self._base
+            try:
+                try:
+                    response, scheme = self._probe('https'), 'https'
+                except requests.exceptions.SSLError as exc:
+                    if 'CERTIFICATE_VERIFY_FAILED' in str(exc) or not self._plain_http_allowed:
+                        raise self._fail('TLS failed (%s); give ca_path, or list it in insecure_registries '
+                                         'if it really has no valid certificate' % _short(exc))
+                    response, scheme = self._probe('http'), 'http'
+                except requests.exceptions.ConnectionError:
+                    if not self._plain_http_allowed:
+                        raise
+                    response, scheme = self._probe('http'), 'http'
+            except requests.exceptions.Timeout:
+                raise self._fail('no answer within %s seconds' % self.timeout)
+            except requests.exceptions.RequestException as exc:
+                raise self._fail('cannot connect: %s' % _short(exc))
+            if response.status_code == 401:
+                self._challenge = parse_challenge(response.headers.get('WWW-Authenticate'))
+            elif response.status_code != 200:
+                code, message = _error_details(response)
+                raise self._fail('GET /v2/ answered HTTP %d (%s); is this a registry?' % (response.status_code, message),
+                                 status=response.status_code, code=code)
+            self._base = '%s://%s' % (scheme, self.host)
+            return self._base
+
+    def _auth_headers(self, scope):
+        challenge = self._challenge
+        if challenge is None:
+            return {}
+        if challenge.scheme == 'basic':
+            return {}  # sent through session auth per request
+        token = self._tokens.get(scope)
+        if token is None:
+            token = self._fetch_token(scope)
+        return {'Authorization': 'Bearer ' + token}
+
+    def _fetch_token(self, scope):
+        params = self._challenge.params
+        realm = params.get('realm')
+        if not realm:
+            raise AuthError('registry %s asks for a bearer token but names no realm' % self.host, registry=self.host)
+        query = {'scope': scope.split(' ')}
+        if params.get('service'):
+            query['service'] = params['service']
+        creds = self.credentials
+        try:
+            if creds and creds.identity_token:
+                form = dict(query, grant_type='refresh_token', refresh_token=creds.identity_token, client_id='imagefleet')
+                response = self.session.post(realm, data=form, verify=self._verify, timeout=self.timeout)
+            else:
+                query['account'] = creds.username if creds else None
+                response = self.session.get(realm, params=query, auth=creds.basic if creds else None,
+                                            verify=self._verify, timeout=self.timeout)
+        except requests.exceptions.RequestException as exc:
+            raise self._fail('token service %s unreachable: %s' % (realm, _short(exc)))
+        if response.status_code in (401, 403):
+            raise AuthError('registry %s: the token service refused %s (HTTP %d)'
+                            % (self.host, 'user %r' % creds.username if creds else 'anonymous access', response.status_code),
+                            registry=self.host, status=response.status_code, code='UNAUTHORIZED')
+        if response.status_code != 200:
+            raise self._fail('token service %s answered HTTP %d' % (realm, response.status_code), status=response.status_code)
+        try:
+            body = response.json()
+            token = body.get('token') or body['access_token']
+        except (ValueError, KeyError, AttributeError):
+            raise self._fail('token service %s answered without a token' % realm)
+        self._tokens.put(scope, token, body.get('expires_in'))
+        return token
+
+    # -- requests ------------------------------------------------------------
+
+    def request(self, method, path_or_url, scope, expect=(200,), headers=None, retry=None, **kwargs):
+        """Send with auth, retries and error mapping; return the response when its status is expected.
+
+        404 raises NotFoundError unless 404 is expected; retry defaults to
+        True for idempotent methods only (a consumed upload body cannot be resent).
+        """
+        base = self.ping()
+        url = path_or_url if '://' in path_or_url else base + path_or_url
+        retry = method in _IDEMPOTENT if retry is None else retry
+        attempt = 0
+        renewed = False
+        while True:
+            send_headers = dict(headers or {})
+            send_headers.update(self._auth_headers(scope))
+            basic = self.credentials.basic if self.credentials and self._challenge and self._challenge.scheme == 'basic' else None
+            try:
+                response = self.session.request(method, url, headers=send_headers, auth=basic, verify=self._verify,
+                                                timeout=self.timeout, **kwargs)
+            except requests.exceptions.RequestException as exc:
+                if retry and attempt < self.retries:
+                    time.sleep(backoff_delay(attempt))
+                    attempt += 1
+                    continue
+                if isinstance(exc, requests.exceptions.Timeout):
+                    raise self._fail('%s %s: no answer within %s seconds' % (method, _path(url), self.timeout))
+                raise self._fail('%s %s failed: %s' % (method, _path(url), _short(exc)))
+            status = response.status_code
+            if status in expect:
+                return response
+            if status == 401 and not renewed and self._challenge_allows_renewal(response, scope):
+                renewed = True
+                continue
+            if status in RETRY_STATUSES and retry and attempt < self.retries:
+                response.close()
+                time.sleep(backoff_delay(attempt, response.headers.get('Retry-After')))
+                attempt += 1
+                continue
+            raise self._error_for(method, url, response)
+
+    def _challenge_allows_renewal(self, response, scope):
+        """After a 401 mid-run: learn the challenge / drop a stale token, and say whether to resend."""
+        challenge = parse_challenge(response.headers.get('WWW-Authenticate'))
+        if challenge is None or challenge.error == 'insufficient_scope':
+            return False
+        self._challenge = challenge
+        self._tokens.drop(scope)
+        return challenge.scheme == 'bearer' or bool(self.credentials)
+
+    def _error_for(self, method, url, response):
+        status = response.status_code
+        code, message = _error_details(response)
+        text = '%s %s: HTTP %d %s' % (method, _path(url), status, message)
+        if status == 404 or code in _NOT_FOUND_CODES:
+            return NotFoundError('registry %s: %s' % (self.host, text), status=status, code=code, registry=self.host)
+        if status in (401, 403) or code in _AUTH_CODES:
+            challenge = parse_challenge(response.headers.get('WWW-Authenticate'))
+            if challenge is not None and challenge.error == 'insufficient_scope':
+                text += ' (the credentials lack the scope %s)' % challenge.params.get('scope', 'needed')
+            elif not self.credentials:
+                text += ' (no credentials: give username/password or log in with docker login)'
+            return AuthError('registry %s: %s' % (self.host, text), status=status, code=code or 'UNAUTHORIZED',
+                             registry=self.host)
+        return self._fail(text, status=status, code=code)
+
+    # -- manifests -----------------------------------------------------------
+
+    def get_manifest(self, repository, ref):
+        """The manifest at ref (tag or digest), verified against the digest when pinned."""
+        response = self.request('GET', '/v2/%s/manifests/%s' % (repository, ref), _pull(repository),
+                                headers={'Accept': _MANIFEST_ACCEPT}, stream=True)
+        raw = _read_capped(response, mt.MAX_MANIFEST_BYTES, 'manifest %s:%s' % (repository, ref))
+        try:
+            manifest = parse_manifest(raw, response.headers.get('Content-Type'))
+        except ManifestError as exc:
+            raise ManifestError('%s/%s@%s: %s' % (self.host, repository, ref, exc.message), reference='%s/%s' % (self.host, repository))
+        what = 'manifest %s/%s@%s' % (self.host, repository, ref)
+        if is_digest(ref):
+            verify_manifest(manifest, ref, what)
+        verify_manifest(manifest, response.headers.get('Docker-Content-Digest'), what)
+        return manifest
+
+    def head_manifest(self, repository, ref):
+        """{digest, media_type, size} of the manifest at ref, or None when there is none."""
+        response = self.request('HEAD', '/v2/%s/manifests/%s' % (repository, ref), _pull(repository),
+                                headers={'Accept': _MANIFEST_ACCEPT}, expect=(200, 404))
+        if response.status_code == 404:
+            return None
+        return {
+            'digest': response.headers.get('Docker-Content-Digest'),
+            'media_type': (response.headers.get('Content-Type') or '').split(';')[0] or None,
+            'size': int(response.headers.get('Content-Length') or 0) or None,
+        }
+
+    def put_manifest(self, repository, ref, raw, media_type):
+        """Push a manifest; return the digest the registry reports."""
+        response = self.request('PUT', '/v2/%s/manifests/%s' % (repository, ref), _push(repository),
+                                expect=(201, 202), headers={'Content-Type': media_type}, data=raw)
+        return response.headers.get('Docker-Content-Digest')
+
+    # -- blobs ---------------------------------------------------------------
+
+    def blob_size(self, repository, digest):
+        """Size of a blob in repository, or None when it is not there."""
+        response = self.request('HEAD', '/v2/%s/blobs/%s' % (repository, digest), _pull(repository), expect=(200, 404))
+        if response.status_code == 404:
+            return None
+        return int(response.headers.get('Content-Length') or 0)
+
+    def open_blob(self, repository, digest):
+        """A streaming response for the blob (redirects followed); the caller closes it."""
+        return self.request('GET', '/v2/%s/blobs/%s' % (repository, digest), _pull(repository), stream=True)
+
+    def get_blob_bytes(self, repository, digest, limit):
+        """A small blob (a config) read whole, capped at limit bytes."""
+        response = self.open_blob(repository, digest)
+        return _read_capped(response, limit, 'blob %s' % digest)
+
+    def mount_blob(self, repository, digest, from_repository):
+        """Try a cross-repository mount. True if mounted; else None (an upload was opened and is abandoned)."""
+        scope = '%s %s' % (_push(repository), _pull(from_repository))
+        response = self.request('POST', '/v2/%s/blobs/uploads/?mount=%s&from=%s' % (repository, quote(digest), quote(from_repository)),
+                                scope, expect=(201, 202), retry=True)
+        return response.status_code == 201
+
+    def upload_blob(self, repository, digest, body, size=None):
+        """Upload a blob in one streamed PUT; body is bytes or an iterator of chunks."""
+        scope = _push(repository)
+        response = self.request('POST', '/v2/%s/blobs/uploads/' % repository, scope, expect=(202,), retry=True)
+        location = urljoin(self.ping() + '/', response.headers['Location'])
+        location += ('&' if '?' in location else '?') + 'digest=' + quote(digest)
+        headers = {'Content-Type': 'application/octet-stream'}
+        if size is not None:
+            headers['Content-Length'] = str(size)
+        self.request('PUT', location, scope, expect=(201,), headers=headers, data=body, retry=False)
+
+    # -- listing -------------------------------------------------------------
+
+    def _paginate(self, path, scope, key):
+        url = path
+        while url:
+            response = self.request('GET', url, scope)
+            try:
+                items = response.json().get(key) or []
+            except (ValueError, AttributeError):
+                raise self._fail('%s answered something that is not JSON' % _path(url))
+            for item in items:
+                yield item
+            link = response.links.get('next', {}).get('url')
+            url = urljoin(self.ping() + '/', link) if link else None
+
+    def catalog(self, page_size=1000):
+        """Every repository name, following Link pagination."""
+        return self._paginate('/v2/_catalog?n=%d' % page_size, 'registry:catalog:*', 'repositories')
+
+    def tags(self, repository):
+        """Every tag of a repository (empty for a repository without tags)."""
+        try:
+            return list(self._paginate('/v2/%s/tags/list' % repository, _pull(repository), 'tags'))
+        except NotFoundError:
+            return []
+
+    def close(self):
+        self.session.close()
+
+
+def _read_capped(response, limit, what):
+    """Read a streamed body, refusing more than limit bytes."""
+    declared = response.headers.get('Content-Length')
+    if declared and declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise ManifestError('%s is %s bytes, over the %d-byte limit' % (what, declared, limit))
+    chunks, total = [], 0
+    try:
+        for chunk in response.iter_content(CHUNK_SIZE):
+            total += len(chunk)
+            if total > limit:
+                raise ManifestError('%s is over the %d-byte limit' % (what, limit))
+            chunks.append(chunk)
+    finally:
+        response.close()
+    return b''.join(chunks)
+
+
+def _path(url):
+    """The path of a URL without its query, for messages (queries may carry upload state)."""
+    return '/' + url.split('://', 1)[-1].split('/', 1)[-1].split('?', 1)[0]
+
+
+def _short(exc):
+    text = str(exc)
+    return text if len(text) < 300 else text[:300] + '...'

@@ -1,0 +1,80 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The registry options every module shares (documented in doc_fragments/registry.py)
+and the per-host client pool built from them."""
+
+from __future__ import annotations
+
+import copy
+import threading
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._credentials import Credentials, from_docker_config
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import RegistryClient
+
+REGISTRY_ARGSPEC = dict(
+    username=dict(type='str'),
+    password=dict(type='str', no_log=True),
+    registry_credentials=dict(type='list', elements='dict', no_log=False, options=dict(
+        registry=dict(type='str', required=True),
+        username=dict(type='str', required=True),
+        password=dict(type='str', required=True, no_log=True),
+    )),
+    auth_file=dict(type='path'),
+    validate_certs=dict(type='bool', default=True),
+    ca_path=dict(type='path'),
+    insecure_registries=dict(type='list', elements='str', default=[]),
+    timeout=dict(type='int', default=60),
+    retries=dict(type='int', default=3),
+)
+
+
+def registry_argspec(**own):
+    """A module's argspec: its own options plus a private copy of the shared ones."""
+    spec = copy.deepcopy(REGISTRY_ARGSPEC)
+    spec.update(own)
+    return spec
+
+
+class Registries:
+    """One RegistryClient per registry host, created on first use, shared by threads."""
+
+    def __init__(self, params, pool_size=16):
+        self._params = params
+        self._pool_size = pool_size
+        self._clients = {}
+        self._lock = threading.Lock()
+        self._explicit = dict((entry['registry'], Credentials(entry['username'], entry['password']))
+                              for entry in params.get('registry_credentials') or [])
+
+    def credentials_for(self, registry):
+        """Per-registry entry, then username/password, then the Docker config, else anonymous."""
+        if registry in self._explicit:
+            return self._explicit[registry]
+        if self._params.get('username'):
+            return Credentials(self._params['username'], self._params.get('password'))
+        return from_docker_config(registry, self._params.get('auth_file'))
+
+    def client(self, reference):
+        """The client for a parsed ImageReference's registry."""
+        with self._lock:
+            client = self._clients.get(reference.registry)
+            if client is None:
+                params = self._params
+                client = RegistryClient(
+                    reference.api_host,
+                    credentials=self.credentials_for(reference.registry),
+                    validate_certs=params.get('validate_certs', True),
+                    ca_path=params.get('ca_path'),
+                    insecure=reference.registry in (params.get('insecure_registries') or []),
+                    timeout=params.get('timeout') or 60,
+                    retries=params.get('retries', 3),
+                    pool_size=self._pool_size,
+                )
+                self._clients[reference.registry] = client
+            return client
+
+    def close(self):
+        for client in self._clients.values():
+            client.close()

@@ -1,0 +1,178 @@
+#!/usr/bin/python
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: image_manifest_info
+short_description: Tell what manifest format container images are in (Docker schema 1, v2s2, OCI, lists)
+version_added: 0.1.0
+description:
+  - Reads the manifest of each image from its registry over the registry HTTP API, asking for every manifest media
+    type so that nothing is down-converted, and reports its format, canonical digest, layers, config and platforms.
+  - Finds the Docker schema 1 images that containerd 2.0 and Docker Engine 26 refuse to pull.
+  - Read-only. An image that does not exist is reported with RV(images[].exists=false), not as a failure.
+author:
+  - imagefleet team
+extends_documentation_fragment:
+  - imagefleet.registry.registry
+attributes:
+  check_mode:
+    support: full
+    description: The module never writes; check mode changes nothing.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+options:
+  image:
+    description:
+      - One image reference, for example V(registry.example.com/team/app:1.2), V(nginx) or
+        V(127.0.0.1:5000/app@sha256:...).
+      - Short names are normalised as Docker does (V(nginx) is V(docker.io/library/nginx:latest)).
+      - Mutually exclusive with O(images).
+    type: str
+  images:
+    description:
+      - A list of image references, inspected concurrently. Mutually exclusive with O(image).
+    type: list
+    elements: str
+  parallel:
+    description:
+      - How many images are inspected at the same time.
+    type: int
+    default: 8
+notes:
+  - A malformed reference fails the task before any request is sent, naming the reference.
+  - Schema 1 digests are computed over the signed payload, as registries do, so they equal the registry's
+    C(Docker-Content-Digest) although the registry re-signs the manifest on every request.
+'''
+
+EXAMPLES = r'''
+- name: Which format is this image in?
+  imagefleet.registry.image_manifest_info:
+    image: registry.example.com/legacy/app:1.0
+  register: info
+
+- name: Fail when it is Docker schema 1
+  ansible.builtin.assert:
+    that: info.images[0].format != 'v2s1'
+    fail_msg: "{{ info.images[0].reference }} is schema 1; containerd 2.0 will refuse it"
+
+- name: Audit a list of images with credentials per registry
+  imagefleet.registry.image_manifest_info:
+    images:
+      - registry.example.com/team/app:1.0
+      - mirror.example.net:5000/team/app:1.0
+    registry_credentials:
+      - registry: registry.example.com
+        username: auditor
+        password: "{{ vault_registry_password }}"
+    parallel: 16
+  register: audit
+
+- name: List the schema 1 ones
+  ansible.builtin.debug:
+    msg: "{{ audit.images | selectattr('format', 'equalto', 'v2s1') | map(attribute='reference') | list }}"
+'''
+
+RETURN = r'''
+images:
+  description: One entry per requested reference, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    reference:
+      description: The reference, normalised (registry, repository, tag and/or digest).
+      type: str
+      sample: 127.0.0.1:5000/legacy/app:1
+    registry:
+      description: Registry host as written in the reference (V(docker.io) for Docker Hub).
+      type: str
+    repository:
+      description: Repository path.
+      type: str
+    tag:
+      description: Tag, if the reference has one.
+      type: str
+    exists:
+      description: Whether the registry has this manifest. When false, the other facts below are absent.
+      type: bool
+    digest:
+      description: Canonical digest (for schema 1, over the payload with signatures stripped).
+      type: str
+      sample: sha256:4b1f...
+    media_type:
+      description: Manifest media type as the registry sent it in C(Content-Type).
+      type: str
+    schema_version:
+      description: The manifest's C(schemaVersion).
+      type: int
+    format:
+      description: Manifest format, from its content.
+      type: str
+      choices: [v2s1, v2s2, oci, v2s2_list, oci_index]
+    size:
+      description: Manifest size in bytes as received.
+      type: int
+    signed:
+      description: Whether a schema 1 manifest carries signatures (always false for other formats).
+      type: bool
+    architecture:
+      description: The schema 1 manifest's architecture field.
+      type: str
+      returned: when format is v2s1
+    layers:
+      description:
+        - Layers, base first, each with C(digest), C(size) and C(media_type).
+        - For schema 1 they come from C(fsLayers) (sizes and media types unknown) with a C(throwaway) flag
+          marking history-only entries.
+      type: list
+      elements: dict
+    config:
+      description: Config descriptor (C(digest), C(size), C(media_type)); null for schema 1 and lists.
+      type: dict
+    platforms:
+      description: For lists and indexes, each child's C(digest), C(size), C(media_type) and C(platform).
+      type: list
+      elements: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._image_info import inspect_images
+from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
+
+
+def inspect(module):
+    params = module.params
+    texts = [params['image']] if params['image'] is not None else params['images']
+    registries = Registries(params, pool_size=max(params['parallel'], 1))
+    try:
+        images = inspect_images(registries, texts, params['parallel'])
+    finally:
+        registries.close()
+    return {'changed': False, 'images': images}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=registry_argspec(
+            image=dict(type='str'),
+            images=dict(type='list', elements='str'),
+            parallel=dict(type='int', default=8),
+        ),
+        mutually_exclusive=[('image', 'images')],
+        required_one_of=[('image', 'images')],
+        supports_check_mode=True,
+    )
+    require_libraries(module)
+    run_module(module, inspect)
+
+
+if __name__ == '__main__':
+    main()

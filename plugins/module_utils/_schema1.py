@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Docker image manifest schema 1: the signed payload and its canonical digest.
+"""Docker image manifest schema 1: signed payload, canonical digest, parsing and the layer chain.
 
 A registry stores only the payload and re-signs it on every GET, so the bytes
 differ per request; the digest is over the payload with the signatures
@@ -14,9 +14,18 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._digest import sha256_digest
+from ansible_collections.imagefleet.registry.plugins.module_utils._digest import is_digest, sha256_digest
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ManifestError
+from ansible_collections.imagefleet.registry.plugins.module_utils._go_json import (
+    PairList,
+    loads_pairs,
+    rfc3339nano,
+    struct_fields,
+)
+
+_V1_ID_RE = re.compile(r'^[a-f0-9]{64}\Z')
 
 
 def b64url_decode(text):
@@ -61,3 +70,123 @@ def signed_payload(raw, doc):
 def canonical_digest(raw, doc):
     """The digest a registry reports for this schema 1 manifest."""
     return sha256_digest(signed_payload(raw, doc))
+
+
+def _go_string(value, what):
+    # Go decodes null into a string as "", anything else but a string is an error.
+    if value is None:
+        return ''
+    if not isinstance(value, str):
+        raise ManifestError('%s must be a string, not %r' % (what, value))
+    return value
+
+
+def _v1_fields(text, index):
+    """The Schema1V1Compatibility fields containers/image reads from one v1Compatibility string."""
+    try:
+        pairs = loads_pairs(text)
+    except ValueError as exc:
+        raise ManifestError('history[%d].v1Compatibility is not valid JSON: %s' % (index, exc))
+    if not isinstance(pairs, PairList):
+        raise ManifestError('history[%d].v1Compatibility is not a JSON object' % index)
+    what = 'history[%d].v1Compatibility' % index
+    found = struct_fields(pairs, ('id', 'parent', 'comment', 'created', 'container_config', 'author', 'throwaway'))
+    fields = dict((name, _go_string(found.get(name), '%s.%s' % (what, name))) for name in ('id', 'parent', 'comment', 'author'))
+    throwaway = found.get('throwaway')
+    if throwaway is not None and not isinstance(throwaway, bool):
+        raise ManifestError('%s.throwaway must be a boolean, not %r' % (what, throwaway))
+    fields['throwaway'] = bool(throwaway)
+    try:
+        created = found.get('created')
+        fields['created'] = rfc3339nano(None if created is None else _go_string(created, what + '.created'))
+    except ValueError as exc:
+        raise ManifestError('%s.created: %s' % (what, exc))
+    container_config = found.get('container_config')
+    cmd = None
+    if isinstance(container_config, PairList):
+        cmd = struct_fields(container_config, ('Cmd',)).get('Cmd')
+    elif container_config is not None:
+        raise ManifestError('%s.container_config must be an object' % what)
+    if cmd is not None and not isinstance(cmd, list):
+        raise ManifestError('%s.container_config.Cmd must be a list of strings' % what)
+    fields['cmd'] = [_go_string(arg, what + '.container_config.Cmd[]') for arg in cmd or ()]
+    return fields
+
+
+def parse(raw):
+    """Parse and check a schema 1 manifest's shape; return the document (a dict).
+
+    Checks what containers/image needs before it can convert: the JSON shape,
+    schemaVersion 1, fsLayers and history of equal non-zero length, valid
+    blobSums and v1Compatibility strings holding JSON objects.
+    """
+    try:
+        doc = json.loads(raw)
+    except ValueError as exc:
+        raise ManifestError('schema 1 manifest is not valid JSON: %s' % exc)
+    if not isinstance(doc, dict):
+        raise ManifestError('schema 1 manifest is not a JSON object')
+    version = doc.get('schemaVersion')
+    if version != 1 or isinstance(version, bool) or not isinstance(version, int):
+        raise ManifestError('schemaVersion is %r, expected 1' % (version,))
+    fs_layers = doc.get('fsLayers')
+    history = doc.get('history')
+    if not isinstance(fs_layers, list) or not isinstance(history, list):
+        raise ManifestError('schema 1 manifest needs "fsLayers" and "history" lists')
+    if len(fs_layers) != len(history):
+        raise ManifestError('schema 1 manifest has %d fsLayers but %d history entries' % (len(fs_layers), len(history)))
+    if not fs_layers:
+        raise ManifestError('schema 1 manifest has no layers')
+    for index, layer in enumerate(fs_layers):
+        blob_sum = layer.get('blobSum') if isinstance(layer, dict) else None
+        if not is_digest(blob_sum):
+            raise ManifestError('fsLayers[%d].blobSum %r is not a valid digest' % (index, blob_sum))
+    for index, entry in enumerate(history):
+        text = entry.get('v1Compatibility') if isinstance(entry, dict) else None
+        if not isinstance(text, str):
+            raise ManifestError('history[%d].v1Compatibility is missing or not a string' % index)
+        _v1_fields(text, index)
+    return doc
+
+
+def layers(doc):
+    """The layer chain of a parsed schema 1 manifest, base first, after docker's sanity rules.
+
+    Each entry: blob_sum, v1 (the parsed v1Compatibility), v1_raw (its text),
+    fields (what containers/image reads: id, parent, created as Go writes it,
+    author, comment, cmd, throwaway) and throwaway. Consecutive entries with the
+    same id collapse into the base-most one, as containers/image does.
+    """
+    fs_layers = doc['fsLayers']
+    history = doc['history']
+    fields = [_v1_fields(entry['v1Compatibility'], index) for index, entry in enumerate(history)]
+    for index, item in enumerate(fields):
+        if not _V1_ID_RE.match(item['id']):
+            raise ManifestError('history[%d] has invalid image id %r (need 64 lowercase hex digits)' % (index, item['id']))
+    last = len(fields) - 1
+    if fields[last]['parent']:
+        raise ManifestError('history[%d] is the base layer but has parent %r' % (last, fields[last]['parent']))
+    seen = {}
+    previous = None
+    for index, item in enumerate(fields):
+        if item['id'] != previous and item['id'] in seen:
+            raise ManifestError('image id %s appears at history[%d] and again, not consecutively, at history[%d]'
+                                % (item['id'], seen[item['id']], index))
+        seen.setdefault(item['id'], index)
+        previous = item['id']
+    chain = []
+    for index in range(last, -1, -1):
+        if index < last and fields[index]['id'] == fields[index + 1]['id']:
+            continue  # a repeated id: the base-most entry of the run stands for all
+        if index < last and fields[index]['parent'] != fields[index + 1]['id']:
+            raise ManifestError('history[%d] (id %s) has parent %r, expected history[%d] id %s'
+                                % (index, fields[index]['id'], fields[index]['parent'], index + 1, fields[index + 1]['id']))
+        text = history[index]['v1Compatibility']
+        chain.append({
+            'blob_sum': fs_layers[index]['blobSum'],
+            'v1': json.loads(text),
+            'v1_raw': text,
+            'fields': fields[index],
+            'throwaway': fields[index]['throwaway'],
+        })
+    return chain

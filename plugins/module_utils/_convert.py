@@ -1,0 +1,330 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Manifest and config conversions, as skopeo 1.9 (containers/image 5.23) does them.
+
+Pure functions on dicts and bytes. Output bytes follow Go's encoding/json so
+that digests equal skopeo's for the same source (checked against skopeo copy
+to dir:, see tests/unit/plugins/module_utils/test__convert.py).
+"""
+
+from __future__ import annotations
+
+from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils._digest import sha256_digest, verify_bytes
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ConversionError
+from ansible_collections.imagefleet.registry.plugins.module_utils._go_json import (
+    PairList,
+    Raw,
+    loads_pairs,
+    marshal,
+    raw_members,
+    rfc3339nano,
+    struct,
+    struct_fields,
+)
+from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import layers as schema1_layers
+
+# Keys ToSchema2Config drops from the top v1Compatibility (exact spelling only: it deletes map keys).
+_V1_ONLY_KEYS = ('id', 'parent', 'parent_id', 'layer_id', 'throwaway', 'Size')
+
+PLANS = ('copy', 'v2s1->v2s2', 'v2s1->oci', 'v2s2->oci', 'oci->v2s2', 'list->index', 'index->list', 'list-copy')
+
+
+def _schema2_descriptor(media_type, size, digest, urls=None):
+    return struct(('mediaType', media_type, False), ('size', size, False), ('digest', digest, False), ('urls', urls, True))
+
+
+def _oci_descriptor(media_type, digest, size, urls=None, annotations=None, platform=None):
+    return struct(('mediaType', media_type, True), ('digest', digest, False), ('size', size, False),
+                  ('urls', urls, True), ('annotations', annotations, True), ('platform', platform, True))
+
+
+def _schema2_manifest(config_bytes, layer_descriptors):
+    config = _schema2_descriptor(mt.DOCKER_CONFIG, len(config_bytes), sha256_digest(config_bytes))
+    return marshal(struct(('schemaVersion', 2, False), ('mediaType', mt.DOCKER_V2S2, False),
+                          ('config', config, False), ('layers', layer_descriptors, False)))
+
+
+def schema1_config(chain, diff_ids):
+    """The schema 2 config bytes containers/image's ToSchema2Config builds from a schema 1 layer chain."""
+    top = chain[-1]
+    # containers/image re-encodes configs of docker < 1.8.3 through its Go struct first;
+    # that is not reproduced here, so such (2015-era) images convert with raw-kept bytes.
+    members = dict(raw_members(top['v1_raw']))
+    for key in _V1_ONLY_KEYS:
+        members.pop(key, None)
+    history = []
+    for entry in chain:
+        fields = entry['fields']
+        history.append(struct(('created', fields['created'], False), ('author', fields['author'], True),
+                              ('created_by', ' '.join(fields['cmd']), True), ('comment', fields['comment'], True),
+                              ('empty_layer', fields['throwaway'], True)))
+    members['rootfs'] = Raw(marshal(struct(('type', 'layers', False), ('diff_ids', list(diff_ids), True))))
+    members['history'] = Raw(marshal(history))
+    return marshal(members)
+
+
+def schema1_to_v2s2(doc, diff_ids_by_blob, sizes_by_blob):
+    """(config_bytes, manifest_bytes) of the schema 2 image skopeo makes from schema 1 manifest doc.
+
+    diff_ids_by_blob and sizes_by_blob map each non-throwaway blobSum to its
+    diff_id and its size at the destination.
+    """
+    chain = schema1_layers(doc)
+    descriptors = []
+    diff_ids = []
+    for entry in chain:
+        if entry['throwaway']:
+            continue
+        blob = entry['blob_sum']
+        if blob not in diff_ids_by_blob or blob not in sizes_by_blob:
+            raise ConversionError('no diff_id or size known for layer %s' % blob)
+        descriptors.append(_schema2_descriptor(mt.DOCKER_LAYER_GZIP, sizes_by_blob[blob], blob))
+        diff_ids.append(diff_ids_by_blob[blob])
+    config = schema1_config(chain, diff_ids)
+    return config, _schema2_manifest(config, descriptors)
+
+
+def _go_value(value, kind, what):
+    """value as Go would decode it into a field of kind str/bool/strlist/set/strmap/time; None means nil or zero."""
+    if value is None:
+        return {'str': '', 'bool': False}.get(kind)
+    ok = {
+        'str': isinstance(value, str),
+        'bool': isinstance(value, bool),
+        'time': isinstance(value, str),
+        'strlist': isinstance(value, list) and all(item is None or isinstance(item, str) for item in value),
+        'set': isinstance(value, PairList) and all(item is None or isinstance(item, PairList) for dummy, item in value),
+        'strmap': isinstance(value, PairList) and all(item is None or isinstance(item, str) for dummy, item in value),
+    }[kind]
+    if not ok:
+        raise ConversionError('image config field %s has an unexpected type: %r' % (what, value))
+    if kind == 'time':
+        try:
+            return rfc3339nano(value)
+        except ValueError as exc:
+            raise ConversionError('image config field %s: %s' % (what, exc))
+    if kind == 'strlist':
+        return [item or '' for item in value]
+    if kind == 'set':
+        return dict((key, {}) for key, dummy in value)
+    if kind == 'strmap':
+        return dict((key, item or '') for key, item in value)
+    return value
+
+
+def _decode(pairs, spec, what):
+    if pairs is not None and not isinstance(pairs, PairList):
+        raise ConversionError('image config field %s is not an object' % what)
+    found = struct_fields(pairs or [], [name for name, dummy in spec])
+    return dict((name, _go_value(found.get(name), kind, '%s.%s' % (what, name))) for name, kind in spec)
+
+
+_OCI_RUNTIME = (('User', 'str'), ('ExposedPorts', 'set'), ('Env', 'strlist'), ('Entrypoint', 'strlist'), ('Cmd', 'strlist'),
+                ('Volumes', 'set'), ('WorkingDir', 'str'), ('Labels', 'strmap'), ('StopSignal', 'str'), ('ArgsEscaped', 'bool'))
+_OCI_HISTORY = (('created', 'time'), ('created_by', 'str'), ('author', 'str'), ('comment', 'str'), ('empty_layer', 'bool'))
+
+
+def docker_config_to_oci_config(config_bytes):
+    """The OCI config skopeo writes for a Docker config: decoded into the OCI image struct and re-encoded.
+
+    Drops container, container_config, docker_version and Docker-only runtime
+    keys (Healthcheck, Shell, OnBuild, ...); unknown keys are lost too.
+    """
+    try:
+        pairs = loads_pairs(config_bytes)
+    except ValueError as exc:
+        raise ConversionError('image config is not valid JSON: %s' % exc)
+    if not isinstance(pairs, PairList):
+        raise ConversionError('image config is not a JSON object')
+    top = struct_fields(pairs, ('created', 'author', 'architecture', 'variant', 'os', 'os.version', 'os.features',
+                                'config', 'rootfs', 'history'))
+    image = _decode(pairs, (('created', 'time'), ('author', 'str'), ('architecture', 'str'), ('variant', 'str'),
+                            ('os', 'str'), ('os.version', 'str'), ('os.features', 'strlist')), 'config')
+    runtime = _decode(top.get('config'), _OCI_RUNTIME, 'config.config')
+    rootfs = _decode(top.get('rootfs'), (('type', 'str'), ('diff_ids', 'strlist')), 'config.rootfs')
+    history = top.get('history')
+    if history is not None and not isinstance(history, list):
+        raise ConversionError('image config field history is not a list')
+    entries = []
+    for index, item in enumerate(history or ()):
+        fields = _decode(item, _OCI_HISTORY, 'config.history[%d]' % index)
+        entries.append(struct(*((name, fields[name], True) for name, dummy in _OCI_HISTORY)))
+    return marshal(struct(
+        ('created', image['created'], True),
+        ('author', image['author'], True),
+        ('architecture', image['architecture'], False),
+        ('variant', image['variant'], True),
+        ('os', image['os'], False),
+        ('os.version', image['os.version'], True),
+        ('os.features', image['os.features'], True),
+        ('config', struct(*((name, runtime[name], True) for name, dummy in _OCI_RUNTIME)), False),
+        ('rootfs', struct(('type', rootfs['type'], False), ('diff_ids', rootfs['diff_ids'], False)), False),
+        ('history', entries, True),
+    ))
+
+
+def _layers(doc, what):
+    layers = doc.get('layers')
+    if not isinstance(layers, list) or not all(isinstance(layer, dict) for layer in layers):
+        raise ConversionError('%s manifest has no valid "layers" list' % what)
+    return layers
+
+
+def v2s2_to_oci(manifest_doc, config_bytes):
+    """(config_bytes, manifest_bytes) of the OCI image skopeo makes from a Docker v2s2 manifest and its config."""
+    verify_bytes(config_bytes, manifest_doc['config']['digest'], 'image config')
+    layers = []
+    for layer in _layers(manifest_doc, 'v2s2'):
+        media_type = mt.DOCKER_TO_OCI_LAYER.get(layer.get('mediaType'))
+        if media_type is None:
+            raise ConversionError('layer %s has media type %r, which has no OCI equivalent' % (layer.get('digest'), layer.get('mediaType')))
+        layers.append(_oci_descriptor(media_type, layer['digest'], layer['size'], urls=layer.get('urls')))
+    config = docker_config_to_oci_config(config_bytes)
+    manifest = struct(('schemaVersion', 2, False), ('mediaType', mt.OCI_MANIFEST, False),
+                      ('config', _oci_descriptor(mt.OCI_CONFIG, sha256_digest(config), len(config)), False),
+                      ('layers', layers, False))
+    return config, marshal(manifest)
+
+
+def oci_to_v2s2(manifest_doc, config_bytes):
+    """(config_bytes, manifest_bytes) of the Docker v2s2 image skopeo makes from an OCI image manifest.
+
+    The config blob is unchanged; annotations are lost. zstd or encrypted
+    layers and non-image artifacts cannot be represented and are refused.
+    """
+    config_desc = manifest_doc.get('config') or {}
+    if manifest_doc.get('artifactType'):
+        raise ConversionError('OCI artifact of type %r is not an image and cannot become Docker v2s2' % manifest_doc['artifactType'])
+    if config_desc.get('mediaType') != mt.OCI_CONFIG:
+        raise ConversionError('config media type %r is not an OCI image config: a non-image artifact cannot become Docker v2s2'
+                              % config_desc.get('mediaType'))
+    verify_bytes(config_bytes, config_desc.get('digest'), 'image config')
+    layers = []
+    for layer in _layers(manifest_doc, 'OCI'):
+        media_type = layer.get('mediaType') or ''
+        if '+encrypted' in media_type:
+            raise ConversionError('layer %s is encrypted (%s); Docker v2s2 cannot hold encrypted layers' % (layer.get('digest'), media_type))
+        if 'zstd' in media_type:
+            raise ConversionError('layer %s is zstd-compressed (%s); Docker v2s2 supports only gzip or uncompressed layers'
+                                  % (layer.get('digest'), media_type))
+        docker_type = mt.OCI_TO_DOCKER_LAYER.get(media_type)
+        if docker_type is None:
+            raise ConversionError('layer %s has media type %r, which has no Docker v2s2 equivalent' % (layer.get('digest'), media_type))
+        layers.append(_schema2_descriptor(docker_type, layer['size'], layer['digest'], urls=layer.get('urls')))
+    return config_bytes, _schema2_manifest(config_bytes, layers)
+
+
+def _children(list_doc, child_map, what):
+    manifests = list_doc.get('manifests')
+    if not isinstance(manifests, list) or not all(isinstance(item, dict) for item in manifests):
+        raise ConversionError('%s has no valid "manifests" list' % what)
+    out = []
+    for item in manifests:
+        new = child_map.get(item.get('digest'))
+        if new is None:
+            raise ConversionError('%s entry %s has no converted child' % (what, item.get('digest')))
+        out.append((item, new))
+    return out
+
+
+def _oci_platform(platform):
+    return struct(('architecture', platform.get('architecture') or '', False), ('os', platform.get('os') or '', False),
+                  ('os.version', platform.get('os.version'), True), ('os.features', platform.get('os.features'), True),
+                  ('variant', platform.get('variant'), True))
+
+
+def _docker_platform(platform):
+    return struct(('architecture', platform.get('architecture') or '', False), ('os', platform.get('os') or '', False),
+                  ('os.version', platform.get('os.version'), True), ('os.features', platform.get('os.features'), True),
+                  ('variant', platform.get('variant'), True), ('features', platform.get('features'), True))
+
+
+def _docker_list(entries):
+    return marshal(struct(('schemaVersion', 2, False), ('mediaType', mt.DOCKER_LIST, False), ('manifests', entries, False)))
+
+
+def _oci_index(entries, annotations=None):
+    return marshal(struct(('schemaVersion', 2, False), ('mediaType', mt.OCI_INDEX, False), ('manifests', entries, False),
+                          ('annotations', annotations, True)))
+
+
+def list_to_index(list_doc, child_map):
+    """OCI index bytes for a Docker manifest list whose children were converted.
+
+    child_map: old child digest -> {digest, size, media_type}. Platform fields
+    are kept except Docker's `features`, which OCI lacks (as skopeo does).
+    """
+    entries = []
+    for item, new in _children(list_doc, child_map, 'manifest list'):
+        entries.append(_oci_descriptor(new['media_type'], new['digest'], new['size'], urls=item.get('urls'),
+                                       platform=_oci_platform(item.get('platform') or {})))
+    return _oci_index(entries)
+
+
+def index_to_list(index_doc, child_map, default_platform=None):
+    """Docker manifest list bytes for an OCI index whose children were converted.
+
+    Annotations are lost. An entry without platform gets default_platform
+    ({os, architecture}); skopeo uses the platform it runs on, linux/amd64 here.
+    """
+    fallback = default_platform or {'os': 'linux', 'architecture': 'amd64'}
+    entries = []
+    for item, new in _children(index_doc, child_map, 'OCI index'):
+        if new['media_type'] in (mt.OCI_MANIFEST, mt.OCI_INDEX):
+            raise ConversionError('a Docker manifest list cannot reference %s (child %s)' % (new['media_type'], new['digest']))
+        entries.append(struct(('mediaType', new['media_type'], False), ('size', new['size'], False), ('digest', new['digest'], False),
+                              ('urls', item.get('urls'), True), ('platform', _docker_platform(item.get('platform') or fallback), False)))
+    return _docker_list(entries)
+
+
+def update_list(list_doc, child_map):
+    """A list or index in its own format with children replaced (same-format copy); OCI annotations kept."""
+    if list_doc.get('mediaType') == mt.OCI_INDEX or ('mediaType' not in list_doc and 'annotations' in list_doc):
+        entries = []
+        for item, new in _children(list_doc, child_map, 'OCI index'):
+            platform = item.get('platform')
+            entries.append(_oci_descriptor(new['media_type'], new['digest'], new['size'], urls=item.get('urls'),
+                                           annotations=item.get('annotations'),
+                                           platform=_oci_platform(platform) if platform is not None else None))
+        return _oci_index(entries, list_doc.get('annotations'))
+    entries = []
+    for item, new in _children(list_doc, child_map, 'manifest list'):
+        entries.append(struct(('mediaType', new['media_type'], False), ('size', new['size'], False), ('digest', new['digest'], False),
+                              ('urls', item.get('urls'), True), ('platform', _docker_platform(item.get('platform') or {}), False)))
+    return _docker_list(entries)
+
+
+_IMAGE_TARGET = {mt.FORMAT_V2S2: mt.FORMAT_V2S2, mt.FORMAT_OCI: mt.FORMAT_OCI,
+                 mt.FORMAT_V2S2_LIST: mt.FORMAT_V2S2, mt.FORMAT_OCI_INDEX: mt.FORMAT_OCI}
+_LIST_TARGET = {mt.FORMAT_V2S2: mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI: mt.FORMAT_OCI_INDEX,
+                mt.FORMAT_V2S2_LIST: mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI_INDEX: mt.FORMAT_OCI_INDEX}
+
+
+def plan(source_format, target_format):
+    """Which conversion turns source_format into target_format (one of PLANS).
+
+    target_format may be an image format (v2s2, oci) for a list source too:
+    a v2s2_list asked for as oci becomes an OCI index. Schema 1 is never a
+    target. For lists, children are planned separately and 'list-copy' means
+    the list keeps its format but is rewritten with converted children.
+    """
+    if source_format not in mt.FORMATS:
+        raise ConversionError('unknown source format %r' % (source_format,))
+    if target_format == mt.FORMAT_V2S1:
+        raise ConversionError('conversion to schema 1 (v2s1) is not supported: it is deprecated and lossy')
+    if target_format not in _IMAGE_TARGET:
+        raise ConversionError('unknown target format %r (expected one of %s)' % (target_format, ', '.join(sorted(_IMAGE_TARGET))))
+    if source_format in (mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI_INDEX):
+        target = _LIST_TARGET[target_format]
+        if target == source_format:
+            return 'list-copy'
+        return 'list->index' if target == mt.FORMAT_OCI_INDEX else 'index->list'
+    if target_format in (mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI_INDEX):
+        raise ConversionError('a single %s image cannot become a %s' % (source_format, target_format))
+    if source_format == target_format:
+        return 'copy'
+    return '%s->%s' % (source_format, target_format)
+

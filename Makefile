@@ -1,0 +1,75 @@
+# imagefleet.registry: the two commands a fresh machine needs are `make demo` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+TOOLS := $(CURDIR)/.tools
+COLLECTION := $(CURDIR)/.build/ansible_collections/imagefleet/registry
+LAB_STATE ?= /tmp/imagefleet-lab/state.json
+DEMO_STATE := $(CURDIR)/.lab/state.json
+ANSIBLE_TEST := cd $(COLLECTION) && $(VENV)/bin/ansible-test
+GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
+
+# Debian packages unpacked without root land in .tools (see hacking/ensure-tools.sh).
+export PATH := $(VENV)/bin:$(TOOLS)/usr/bin:$(TOOLS)/usr/sbin:$(PATH)
+export LD_LIBRARY_PATH := $(TOOLS)/usr/lib/x86_64-linux-gnu:$(TOOLS)/usr/lib/aarch64-linux-gnu:$(LD_LIBRARY_PATH)
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build
+export ANSIBLE_FORCE_COLOR := 0
+export PYTHONPATH := $(CURDIR)/tests/lab
+
+.PHONY: help setup venv tools collection test sanity units integration demo bench lab-up lab-down clean
+
+help:
+	@echo "make demo   - set everything up, start a lab registry with legacy images and run the main job on it"
+	@echo "make test   - set everything up and run ansible-test sanity, units and integration"
+	@echo "make bench  - benchmark against skopeo on the lab registry"
+
+$(VENV)/.stamp: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+
+tools:
+	bash hacking/ensure-tools.sh "$(TOOLS)"
+
+# ansible-test needs the tree at .../ansible_collections/imagefleet/registry and resolves
+# symlinks, so the collection is copied, not linked.
+collection:
+	mkdir -p $(COLLECTION)
+	rsync -a --delete --exclude .git --exclude .venv --exclude .tools --exclude .build --exclude .lab \
+		--exclude tests/output --exclude __pycache__ --exclude imagefleet-report --exclude bench/out \
+		$(CURDIR)/ $(COLLECTION)/
+
+setup: venv tools collection
+	@test -f $(GET_PIP_CACHE) || install -D -m 0644 hacking/get_pip_standin.py $(GET_PIP_CACHE)
+
+sanity: setup
+	$(ANSIBLE_TEST) sanity --local --python 3.11 --requirements
+
+units: setup
+	$(ANSIBLE_TEST) units --local --python 3.11
+
+integration: setup
+	$(ANSIBLE_TEST) integration --local --python 3.11 --allow-destructive; status=$$?; \
+		$(VENV)/bin/python -m imagefleet_lab down --state $(LAB_STATE) >/dev/null; exit $$status
+
+test: sanity units integration
+
+demo: setup
+	bash hacking/demo.sh "$(DEMO_STATE)"
+
+bench: setup
+	bash bench/run.sh
+
+lab-up: setup
+	$(VENV)/bin/python -m imagefleet_lab up --state $(DEMO_STATE)
+
+lab-down:
+	$(VENV)/bin/python -m imagefleet_lab down --state $(DEMO_STATE)
+
+clean:
+	-$(VENV)/bin/python -m imagefleet_lab down --state $(DEMO_STATE) 2>/dev/null
+	rm -rf .build .lab tests/output

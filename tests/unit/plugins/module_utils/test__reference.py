@@ -1,0 +1,70 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError
+from ansible_collections.imagefleet.registry.plugins.module_utils._reference import (
+    is_loopback,
+    parse_reference,
+    split_repository,
+)
+
+DIGEST = 'sha256:' + 'a' * 64
+
+
+@pytest.mark.parametrize('text, registry, repository, tag, digest, api_host', [
+    ('nginx', 'docker.io', 'library/nginx', None, None, 'registry-1.docker.io'),
+    ('nginx:1.25', 'docker.io', 'library/nginx', '1.25', None, 'registry-1.docker.io'),
+    ('docker.io/nginx', 'docker.io', 'library/nginx', None, None, 'registry-1.docker.io'),
+    ('index.docker.io/team/app:v1', 'docker.io', 'team/app', 'v1', None, 'registry-1.docker.io'),
+    ('team/app', 'docker.io', 'team/app', None, None, 'registry-1.docker.io'),
+    ('localhost/app', 'localhost', 'app', None, None, 'localhost'),
+    ('localhost:5000/a/b/c:t', 'localhost:5000', 'a/b/c', 't', None, 'localhost:5000'),
+    ('127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000', 'legacy/app', '1', None, '127.0.0.1:5000'),
+    ('registry.example.com/app@' + DIGEST, 'registry.example.com', 'app', None, DIGEST, 'registry.example.com'),
+    ('registry.example.com/app:1@' + DIGEST, 'registry.example.com', 'app', '1', DIGEST, 'registry.example.com'),
+    ('[::1]:5000/app:1', '[::1]:5000', 'app', '1', None, '[::1]:5000'),
+    ('reg.example.com/a_b/c__d/e-f---g.h:Tag_1.0-rc', 'reg.example.com', 'a_b/c__d/e-f---g.h', 'Tag_1.0-rc', None, 'reg.example.com'),
+])
+def test_parse(text, registry, repository, tag, digest, api_host):
+    ref = parse_reference(text)
+    assert (ref.registry, ref.repository, ref.tag, ref.digest, ref.api_host) == (registry, repository, tag, digest, api_host)
+
+
+def test_str_and_ref():
+    assert str(parse_reference('nginx')) == 'docker.io/library/nginx:latest'
+    assert parse_reference('nginx').ref == 'latest'
+    pinned = parse_reference('r.example.com/app:1@' + DIGEST)
+    assert pinned.ref == DIGEST
+    assert str(pinned) == 'r.example.com/app:1@' + DIGEST
+    assert str(pinned.with_tag('2')) == 'r.example.com/app:2'
+    assert parse_reference('a.b/c:1') == parse_reference('a.b/c:1')
+
+
+@pytest.mark.parametrize('text', [
+    '', ' nginx', 'nginx ', 'team/UPPER', 'reg.example.com/Upper', 'app:', 'app:-bad', 'app:' + 'x' * 129,
+    'reg.example.com/app@sha256:123', 'reg.example.com/app@md5:' + 'a' * 32, 'https://reg.example.com/app',
+    'reg.example.com//app', 'reg.example.com/app/', '-reg.example.com/app', 'reg.example.com/' + 'a' * 260, None,
+])
+def test_bad_references_name_the_input(text):
+    with pytest.raises(InvalidReferenceError) as exc:
+        parse_reference(text)
+    assert repr(text) in str(exc.value)
+
+
+def test_loopback():
+    assert is_loopback('127.0.0.1:5000')
+    assert is_loopback('localhost')
+    assert is_loopback('[::1]:443')
+    assert not is_loopback('127.example.com')
+    assert not is_loopback('10.0.0.1:5000')
+
+
+def test_split_repository():
+    assert split_repository('127.0.0.1:5000/legacy/app') == ('127.0.0.1:5000', 'legacy/app')
+    with pytest.raises(InvalidReferenceError):
+        split_repository('127.0.0.1:5000/legacy/app:1')

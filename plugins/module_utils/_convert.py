@@ -87,6 +87,11 @@ def schema1_to_v2s2(doc, diff_ids_by_blob, sizes_by_blob):
     return config, _schema2_manifest(config, descriptors)
 
 
+def _is_array(value):
+    # loads_pairs turns objects into PairList, itself a list.
+    return isinstance(value, list) and not isinstance(value, PairList)
+
+
 def _go_value(value, kind, what):
     """value as Go would decode it into a field of kind str/bool/strlist/set/strmap/time; None means nil or zero."""
     if value is None:
@@ -95,7 +100,7 @@ def _go_value(value, kind, what):
         'str': isinstance(value, str),
         'bool': isinstance(value, bool),
         'time': isinstance(value, str),
-        'strlist': isinstance(value, list) and all(item is None or isinstance(item, str) for item in value),
+        'strlist': _is_array(value) and all(item is None or isinstance(item, str) for item in value),
         'set': isinstance(value, PairList) and all(item is None or isinstance(item, PairList) for dummy, item in value),
         'strmap': isinstance(value, PairList) and all(item is None or isinstance(item, str) for dummy, item in value),
     }[kind]
@@ -146,7 +151,7 @@ def docker_config_to_oci_config(config_bytes):
     runtime = _decode(top.get('config'), _OCI_RUNTIME, 'config.config')
     rootfs = _decode(top.get('rootfs'), (('type', 'str'), ('diff_ids', 'strlist')), 'config.rootfs')
     history = top.get('history')
-    if history is not None and not isinstance(history, list):
+    if history is not None and not _is_array(history):
         raise ConversionError('image config field history is not a list')
     entries = []
     for index, item in enumerate(history or ()):

@@ -107,7 +107,7 @@ def _v1_fields(text, index):
         cmd = struct_fields(container_config, ('Cmd',)).get('Cmd')
     elif container_config is not None:
         raise ManifestError('%s.container_config must be an object' % what)
-    if cmd is not None and not isinstance(cmd, list):
+    if cmd is not None and (not isinstance(cmd, list) or isinstance(cmd, PairList)):
         raise ManifestError('%s.container_config.Cmd must be a list of strings' % what)
     fields['cmd'] = [_go_string(arg, what + '.container_config.Cmd[]') for arg in cmd or ()]
     return fields

@@ -31,7 +31,7 @@ def cmd_up(args) -> dict:
     shutil.rmtree(directory, ignore_errors=True)
     lab = server.start(directory, auth=auth, tls=args.tls)
     try:
-        lab["fixtures"] = {} if args.no_fixtures else fixtures.seed(state.pusher_for(lab), lab["registry"])
+        lab["fixtures"] = {} if args.no_fixtures else fixtures.push_all(state.pusher_for(lab), lab["registry"])
     except Exception:
         server.stop(lab)
         raise

@@ -24,10 +24,10 @@ class LabAuth:
         self.username = username
         self.password = password
 
-    def configure(self, directory: Path) -> dict | None:
-        """Write files under `directory`; return the registry's `auth` section (None for none)."""
+    def configure(self, directory: Path) -> dict:
+        """Write files under `directory`; return the registry's `auth` section (empty for none)."""
         del directory
-        return None
+        return {}
 
     def start(self, directory: Path) -> dict:
         """Start helper processes (an issuer); return extra state to keep. Nothing to do here."""

@@ -117,7 +117,7 @@ PLATFORMS_LIST = [{"architecture": "amd64", "os": "linux"}, {"architecture": "ar
 PLATFORMS_INDEX = [{"architecture": "amd64", "os": "linux"}, {"architecture": "arm64", "os": "linux"}]
 
 
-def seed(pusher: Pusher, registry: str) -> dict:
+def push_all(pusher: Pusher, registry: str) -> dict:
     """Push every fixture; return name -> record."""
     records = []
     for name, (repository, tags, steps) in SCHEMA1.items():

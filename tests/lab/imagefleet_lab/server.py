@@ -83,9 +83,10 @@ def start(directory: Path, auth: LabAuth | None = None, tls: bool = False, wait:
                                       indent=2), encoding="utf-8")
     log_path = directory / "registry.log"
     with open(log_path, "ab") as log:
-        # A new session detaches it from the CLI so it outlives `up`.
-        process = subprocess.Popen([registry_binary(), "serve", str(config_path)], stdin=subprocess.DEVNULL,
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        # A new session detaches it from the CLI so it outlives `up`; hence no `with`.
+        process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [registry_binary(), "serve", str(config_path)], stdin=subprocess.DEVNULL,
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     scheme = "https" if tls else "http"
     state = {
         "registry": f"127.0.0.1:{port}",

@@ -17,7 +17,7 @@ description:
     M(imagefleet.registry.image_manifest_info) to learn which of them are schema 1.
   - Read-only; it never changes the engine.
 author:
-  - imagefleet team
+  - imagefleet team (@imagefleet)
 options:
   docker_host:
     description:
@@ -58,6 +58,7 @@ attributes:
     description: The module only reads, so it runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
   idempotent:
     support: full
     description: Reading changes nothing.

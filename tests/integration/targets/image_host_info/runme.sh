@@ -12,7 +12,10 @@
 set -eu
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "${HERE}/../../../.." && pwd)"           # .../ansible_collections/imagefleet/registry
+# The collection root (.../ansible_collections/imagefleet/registry) is the nearest folder
+# above with a galaxy.yml: ansible-test runs a copy of this target under tests/output/.tmp/.
+ROOT="${HERE}"
+while [ "${ROOT}" != / ] && [ ! -f "${ROOT}/galaxy.yml" ]; do ROOT="$(dirname "${ROOT}")"; done
 COLLECTIONS="$(cd "${ROOT}/../../.." && pwd)"       # the folder holding ansible_collections/
 PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
 

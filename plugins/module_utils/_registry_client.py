@@ -207,6 +207,11 @@ class RegistryClient:
                 continue
             raise self._error_for(method, url, response)
 
+    @staticmethod
+    def backoff(attempt):
+        """Wait before trying again an operation that is retried above the request level (an upload)."""
+        time.sleep(backoff_delay(attempt))
+
     def _challenge_allows_renewal(self, response, scope):
         """After a 401 mid-run: learn the challenge / drop a stale token, and say whether to resend."""
         challenge = parse_challenge(response.headers.get('WWW-Authenticate'))
@@ -292,16 +297,18 @@ class RegistryClient:
                                 scope, expect=(201, 202), retry=True)
         return response.status_code == 201
 
-    def upload_blob(self, repository, digest, body, size=None):
-        """Upload a blob in one streamed PUT; body is bytes or an iterator of chunks."""
+    def upload_blob(self, repository, digest, body):
+        """Upload a blob in one PUT; body is bytes or an iterator of chunks (sent chunked, never buffered).
+
+        The registry checks the content against ?digest= and commits nothing on
+        a mismatch or a body that stops early.
+        """
         scope = _push(repository)
         response = self.request('POST', '/v2/%s/blobs/uploads/' % repository, scope, expect=(202,), retry=True)
         location = urljoin(self.ping() + '/', response.headers['Location'])
         location += ('&' if '?' in location else '?') + 'digest=' + quote(digest)
-        headers = {'Content-Type': 'application/octet-stream'}
-        if size is not None:
-            headers['Content-Length'] = str(size)
-        self.request('PUT', location, scope, expect=(201,), headers=headers, data=body, retry=False)
+        self.request('PUT', location, scope, expect=(201,), headers={'Content-Type': 'application/octet-stream'},
+                     data=body, retry=isinstance(body, bytes))
 
     # -- listing -------------------------------------------------------------
 

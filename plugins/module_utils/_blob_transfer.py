@@ -1,0 +1,157 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Moving blobs between repositories: skip when present, mount inside a registry,
+else stream source to destination, hashing as the bytes pass.
+
+diff_ids are cached per compressed digest for the whole run (one module call),
+so a base layer shared by a hundred images is decompressed once.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._blob_stream import BlobHasher, hashing_iter
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import RegistryError
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import CHUNK_SIZE
+
+SKIPPED = 'skipped'
+MOUNTED = 'mounted'
+UPLOADED = 'uploaded'
+
+
+class Location:
+    """A repository on a registry client."""
+
+    __slots__ = ('client', 'repository')
+
+    def __init__(self, client, repository):
+        self.client = client
+        self.repository = repository
+
+    @property
+    def key(self):
+        return '%s/%s' % (self.client.host, self.repository)
+
+
+class DiffIdCache:
+    """digest -> diff_id, with one lock per digest so that concurrent images hash a shared layer once."""
+
+    def __init__(self):
+        self._values = {}
+        self._locks = {}
+        self._guard = threading.Lock()
+
+    def get(self, digest):
+        return self._values.get(digest)
+
+    def put(self, digest, diff_id):
+        if diff_id:
+            self._values[digest] = diff_id
+
+    def lock(self, digest):
+        with self._guard:
+            return self._locks.setdefault(digest, threading.Lock())
+
+
+class TransferStats:
+    """Counts for the module result; updated from worker threads."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.counts = {UPLOADED: 0, MOUNTED: 0, SKIPPED: 0}
+        self.bytes_uploaded = 0
+        self.bytes_read = 0
+
+    def record(self, outcome, uploaded=0, read=0):
+        with self._lock:
+            if outcome:
+                self.counts[outcome] += 1
+            self.bytes_uploaded += uploaded
+            self.bytes_read += read
+
+    def as_dict(self):
+        return {
+            'blobs_uploaded': self.counts[UPLOADED],
+            'blobs_mounted': self.counts[MOUNTED],
+            'blobs_skipped': self.counts[SKIPPED],
+            'bytes_uploaded': self.bytes_uploaded,
+            'bytes_read': self.bytes_read,
+        }
+
+
+def _stream(location, digest, hasher):
+    """Chunks of a source blob, hashed on the way; the response is closed however iteration ends."""
+    response = location.client.open_blob(location.repository, digest)
+    try:
+        for chunk in hashing_iter(response.iter_content(CHUNK_SIZE), hasher):
+            yield chunk
+    finally:
+        response.close()
+
+
+class BlobMover:
+    """Copies blobs and computes diff_ids for one run; safe to share between threads."""
+
+    def __init__(self, diff_ids=None):
+        self.diff_ids = diff_ids or DiffIdCache()
+
+    def read_diff_id(self, location, digest, stats):
+        """diff_id of a blob, from the cache or by streaming it once (verified against its digest)."""
+        cached = self.diff_ids.get(digest)
+        if cached:
+            return cached
+        with self.diff_ids.lock(digest):
+            cached = self.diff_ids.get(digest)
+            if cached:
+                return cached
+            hasher = BlobHasher(digest, want_diff_id=True)
+            for _chunk in _stream(location, digest, hasher):
+                pass
+            diff_id = hasher.finish()
+            stats.record(None, read=hasher.size)
+            self.diff_ids.put(digest, diff_id)
+            return diff_id
+
+    def copy(self, source, dest, digest, stats, want_diff_id=False, check_only=False):
+        """Make digest present in dest; return (outcome, diff_id or None).
+
+        In check mode (check_only) nothing is written: the outcome says what would happen.
+        """
+        same_registry = source.client is dest.client and source.repository != dest.repository
+        if dest.client.blob_size(dest.repository, digest) is not None:
+            outcome = SKIPPED
+        elif check_only:
+            outcome = MOUNTED if same_registry else UPLOADED
+        elif same_registry and dest.client.mount_blob(dest.repository, digest, source.repository):
+            outcome = MOUNTED
+        else:
+            return UPLOADED, self._upload(source, dest, digest, stats, want_diff_id)
+        stats.record(outcome)
+        if not want_diff_id:
+            return outcome, None
+        present_at_dest = outcome == SKIPPED or not check_only
+        return outcome, self.read_diff_id(dest if present_at_dest else source, digest, stats)
+
+    def _upload(self, source, dest, digest, stats, want_diff_id):
+        """Stream source -> dest; a broken upload starts again from the source, a bounded number of times."""
+        want_diff_id = want_diff_id and not self.diff_ids.get(digest)
+        attempts = dest.client.retries + 1
+        for attempt in range(attempts):
+            hasher = BlobHasher(digest, want_diff_id)
+            try:
+                dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher))
+                break
+            except RegistryError:
+                # A corrupt source shows up as a failed upload: report the cause, never retry it.
+                if hasher.failure is not None:
+                    raise hasher.failure
+                if attempt + 1 == attempts:
+                    raise
+                dest.client.backoff(attempt)
+        diff_id = hasher.finish() if want_diff_id else self.diff_ids.get(digest)
+        self.diff_ids.put(digest, diff_id)
+        stats.record(UPLOADED, uploaded=hasher.size, read=hasher.size)
+        return diff_id

@@ -1,0 +1,55 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""A batch of conversions: several images at once, one failure not stopping the others."""
+
+from __future__ import annotations
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._blob_transfer import BlobMover
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
+from ansible_collections.imagefleet.registry.plugins.module_utils._image_converter import ImageConverter
+from ansible_collections.imagefleet.registry.plugins.module_utils._module import error_result
+from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
+from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
+
+_COUNTERS = ('blobs_uploaded', 'blobs_mounted', 'blobs_skipped', 'bytes_uploaded', 'bytes_read')
+
+
+def parse_requests(items, defaults):
+    """Validate every {src, dest, format, force, backup_tag} before any request; bad input names itself."""
+    parsed = []
+    for index, item in enumerate(items):
+        merged = dict(defaults)
+        merged.update(dict((k, v) for k, v in item.items() if v is not None))
+        for key in ('src', 'dest'):
+            if not merged.get(key):
+                raise ImagefleetError('images[%d] has no %s' % (index, key))
+        merged['src_ref'] = parse_reference(merged['src'])
+        merged['dest_ref'] = parse_reference(merged['dest'])
+        parsed.append(merged)
+    return parsed
+
+
+def convert_all(registries, requests, parallel, blob_parallel, check_mode):
+    """Run every request; return (per-image results, summary). Failures are results with failed=true."""
+    converter = ImageConverter(registries, BlobMover(), blob_parallel=blob_parallel, check_mode=check_mode)
+
+    def one(request):
+        try:
+            result = converter.convert(request['src_ref'], request['dest_ref'], request['format'],
+                                       force=request['force'], backup_tag=request['backup_tag'])
+            result['failed'] = False
+        except ImagefleetError as exc:
+            result = dict(error_result(exc), src=request['src'], dest=request['dest'], changed=False, failed=True)
+        return result
+
+    results = map_ordered(one, requests, parallel)
+    summary = dict((key, sum(r.get(key) or 0 for r in results)) for key in _COUNTERS)
+    summary.update(
+        total=len(results),
+        converted=sum(1 for r in results if r['changed']),
+        unchanged=sum(1 for r in results if not r['changed'] and not r['failed']),
+        failed=sum(1 for r in results if r['failed']),
+    )
+    return results, summary

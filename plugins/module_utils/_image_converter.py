@@ -1,0 +1,313 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Converting one image registry to registry: decide, move blobs, push, read back.
+
+Order of work, so that nothing is lost:
+1. read the source (never written to);
+2. if the destination tag exists, predict our result cheaply (diff_ids reused
+   from the destination's own config) and stop when it is already there;
+   refuse to replace anything that is not the conversion of the source
+   unless ``force``;
+3. move blobs (skip / mount / stream), verify every referenced blob is at the
+   destination, keep the old manifest under ``backup_tag`` if asked, push,
+   and read the pushed manifest back to check its digest.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils._blob_transfer import Location, TransferStats
+from ansible_collections.imagefleet.registry.plugins.module_utils._convert import (
+    index_to_list,
+    list_to_index,
+    oci_to_v2s2,
+    plan,
+    schema1_to_v2s2,
+    update_list,
+    v2s2_to_oci,
+)
+from ansible_collections.imagefleet.registry.plugins.module_utils._digest import sha256_digest
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import (
+    ConflictError,
+    DigestMismatchError,
+    InvalidReferenceError,
+    NotFoundError,
+    RegistryError,
+)
+from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest
+from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
+from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import layers as schema1_layers
+
+# How much work a build may do.
+PREDICT = 'predict'  # no layer reads, no writes: None when layer data would be needed
+READ = 'read'        # layer reads allowed, no writes (check mode)
+WRITE = 'write'
+
+_IMAGE_CONVERSIONS = {'v2s2->oci': v2s2_to_oci, 'oci->v2s2': oci_to_v2s2}
+_LIST_CONVERSIONS = {'list->index': list_to_index, 'index->list': index_to_list, 'list-copy': update_list}
+
+
+class Built:
+    """A target manifest and the blobs it needs; config is bytes still to upload, or None."""
+
+    __slots__ = ('raw', 'media_type', 'format', 'digest', 'blobs', 'config')
+
+    def __init__(self, raw, media_type, blobs, config=None, digest=None):
+        self.raw = raw
+        self.media_type = media_type
+        self.format = parse_manifest(raw, media_type).format
+        self.digest = digest or sha256_digest(raw)
+        self.blobs = blobs
+        self.config = config
+
+    def descriptor(self):
+        return {'digest': self.digest, 'size': len(self.raw), 'media_type': self.media_type}
+
+
+class _Job:
+    """One image's source and destination locations, mode and counters."""
+
+    def __init__(self, source, dest, mode, stats):
+        self.source = source
+        self.dest = dest
+        self.mode = mode
+        self.stats = stats
+        self.verified = set()  # blobs seen present at the destination by this job
+
+
+def _layer_digests(manifest):
+    """Distinct layer blob digests, in order, that the target image will reference."""
+    if manifest.format == mt.FORMAT_V2S1:
+        digests = [entry['blob_sum'] for entry in schema1_layers(manifest.doc) if not entry['throwaway']]
+    else:
+        digests = [layer['digest'] for layer in manifest.doc['layers']]
+    return list(dict.fromkeys(digests))
+
+
+def target_tag(src, dest):
+    """The destination tag: dest's own, else the source's; a digest-pinned destination makes no sense."""
+    if dest.digest and not dest.tag:
+        raise InvalidReferenceError('destination %s is pinned by digest; give a tag to push to' % dest, reference=str(dest))
+    return dest.tag or src.tag or 'latest'
+
+
+class ImageConverter:
+    """Converts images with shared clients, blob mover and caches; one instance per module run."""
+
+    def __init__(self, registries, mover, blob_parallel=4, check_mode=False):
+        self.registries = registries
+        self.mover = mover
+        self.blob_parallel = blob_parallel
+        self.check_mode = check_mode
+        self.sizes = {}
+
+    # -- public --------------------------------------------------------------
+
+    def convert(self, src, dest, target_format, force=False, backup_tag=None):
+        """Convert src to target_format at dest; return the per-image result dict."""
+        tag = target_tag(src, dest)
+        src_client = self.registries.client(src)
+        dest_client = self.registries.client(dest)
+        try:
+            source = src_client.get_manifest(src.repository, src.ref)
+        except NotFoundError:
+            raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+        in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
+        stats = TransferStats()
+        job = _Job(Location(src_client, src.repository), Location(dest_client, dest.repository), PREDICT, stats)
+        existing = self._existing(job, tag)
+
+        predicted = None
+        if existing is not None:
+            self._learn_from(existing, job)
+            predicted = self._build(job, source, target_format)
+            if predicted is not None and predicted.digest == existing.digest:
+                return self._result(src, dest, tag, source, existing, predicted, False, stats, None)
+            if not (in_place or force):
+                raise ConflictError(
+                    'destination %s:%s already holds %s (%s), which is not the %s conversion of source %s (%s)%s; '
+                    'set force to replace it' % (
+                        dest.name, tag, existing.digest, existing.format, target_format, src, source.digest,
+                        ', which would be %s' % predicted.digest if predicted else ''),
+                    src_digest=source.digest, dest_digest=existing.digest)
+
+        if self.check_mode:
+            if predicted is None:
+                job.mode = READ
+                predicted = self._build(job, source, target_format)
+            return self._result(src, dest, tag, source, existing, predicted, True, stats, backup_tag)
+
+        job.mode = WRITE
+        built = self._build(job, source, target_format)
+        if existing is not None and backup_tag:
+            self._backup(job, existing, backup_tag, force)
+        self._push(job, built, tag)
+        return self._result(src, dest, tag, source, existing, built, True, stats, backup_tag)
+
+    # -- decisions -----------------------------------------------------------
+
+    @staticmethod
+    def _existing(job, tag):
+        dest = job.dest
+        if dest.client.head_manifest(dest.repository, tag) is None:
+            return None
+        try:
+            return dest.client.get_manifest(dest.repository, tag)
+        except NotFoundError:
+            return None  # deleted between HEAD and GET
+
+    def _learn_from(self, existing, job):
+        """Seed diff_ids and sizes from what the destination already holds, so a re-run reads no layer."""
+        manifests = [existing]
+        if existing.is_list:
+            manifests = []
+            for child in existing.doc['manifests']:
+                try:
+                    manifests.append(job.dest.client.get_manifest(job.dest.repository, child['digest']))
+                except NotFoundError:
+                    continue
+        for manifest in manifests:
+            if manifest.format not in (mt.FORMAT_V2S2, mt.FORMAT_OCI):
+                continue
+            layers = manifest.doc['layers']
+            for layer in layers:
+                self.sizes[layer['digest']] = layer.get('size')
+            try:
+                config = json.loads(self._config_bytes(job.dest, manifest))
+                diff_ids = config['rootfs']['diff_ids'] or []
+            except (NotFoundError, DigestMismatchError, ValueError, KeyError, TypeError):
+                continue
+            if len(diff_ids) == len(layers):
+                for layer, diff_id in zip(layers, diff_ids):
+                    self.mover.diff_ids.put(layer['digest'], diff_id)
+
+    # -- building ------------------------------------------------------------
+
+    def _build(self, job, source, target_format):
+        """The target manifest for source in job.mode; None in PREDICT mode when layers would have to be read."""
+        route = plan(source.format, target_format)
+        if source.is_list:
+            return self._build_list(job, source, target_format, route)
+        layers = _layer_digests(source)
+        if route == 'copy':
+            blobs = [source.doc['config']['digest']] + layers
+            self._move(job, blobs, want_diff_id=False)
+            return Built(source.raw, source.media_type, blobs, digest=source.digest)
+        if route in _IMAGE_CONVERSIONS:
+            self._move(job, layers, want_diff_id=False)
+            config, raw = _IMAGE_CONVERSIONS[route](source.doc, self._config_bytes(job.source, source))
+        else:
+            facts = self._layer_facts(job, layers)
+            if facts is None:
+                return None
+            config, raw = schema1_to_v2s2(source.doc, *facts)
+            if route == 'v2s1->oci':
+                config, raw = v2s2_to_oci(json.loads(raw), config)
+        media_type = json.loads(raw)['mediaType']
+        return Built(raw, media_type, [sha256_digest(config)] + layers, config=config)
+
+    def _build_list(self, job, source, target_format, route):
+        child_map = {}
+        for child in source.doc['manifests']:
+            child_manifest = job.source.client.get_manifest(job.source.repository, child['digest'])
+            built = self._build(job, child_manifest, target_format)
+            if built is None:
+                return None
+            if job.mode == WRITE:
+                self._push(job, built, built.digest)
+            child_map[child['digest']] = built.descriptor()
+        raw = _LIST_CONVERSIONS[route](source.doc, child_map)
+        if route == 'list-copy' and [c['digest'] for c in source.doc['manifests']] == [c['digest'] for c in child_map.values()]:
+            raw = source.raw  # unchanged children: keep the list byte for byte, and so its digest
+        return Built(raw, json.loads(raw).get('mediaType') or mt.OCI_INDEX, [])
+
+    def _layer_facts(self, job, layers):
+        """(diff_ids, sizes) by blob for a schema 1 conversion, moving blobs in WRITE mode."""
+        diff_ids = self.mover.diff_ids
+        if job.mode == PREDICT:
+            if any(diff_ids.get(d) is None or self.sizes.get(d) is None for d in layers):
+                return None
+        else:
+            self._move(job, layers, want_diff_id=True)
+        return dict((d, diff_ids.get(d)) for d in layers), dict((d, self.sizes[d]) for d in layers)
+
+    def _move(self, job, digests, want_diff_id):
+        """Copy (WRITE) or look at (READ) each blob; record sizes as the destination (or source) reports them."""
+        if job.mode == PREDICT:
+            return
+
+        def one(digest):
+            self.mover.copy(job.source, job.dest, digest, job.stats, want_diff_id=want_diff_id,
+                            check_only=job.mode != WRITE)
+            where = job.dest if job.mode == WRITE else job.source
+            size = where.client.blob_size(where.repository, digest)
+            if size is None:
+                raise RegistryError('blob %s is not present in %s after the copy' % (digest, where.key),
+                                    registry=where.client.host, digest=digest)
+            self.sizes[digest] = size
+            if job.mode == WRITE:
+                job.verified.add(digest)
+
+        map_ordered(one, digests, self.blob_parallel)
+
+    def _config_bytes(self, location, manifest):
+        config = manifest.doc['config']
+        raw = location.client.get_blob_bytes(location.repository, config['digest'], mt.MAX_MANIFEST_BYTES)
+        if sha256_digest(raw) != config['digest']:
+            raise DigestMismatchError('config blob %s in %s is corrupt' % (config['digest'], location.key),
+                                      digest=config['digest'])
+        return raw
+
+    # -- writing -------------------------------------------------------------
+
+    def _push(self, job, built, ref):
+        """Upload the new config, verify every referenced blob is present, push, read back."""
+        dest = job.dest
+        if built.config is not None and dest.client.blob_size(dest.repository, built.blobs[0]) is None:
+            dest.client.upload_blob(dest.repository, built.blobs[0], built.config)
+        missing = [d for d in built.blobs if d not in job.verified and dest.client.blob_size(dest.repository, d) is None]
+        if missing:
+            raise RegistryError('not pushing %s: blobs missing at %s: %s' % (built.digest, dest.key, ', '.join(missing)),
+                                registry=dest.client.host)
+        reported = dest.client.put_manifest(dest.repository, ref, built.raw, built.media_type)
+        back = dest.client.get_manifest(dest.repository, ref)
+        for digest in (reported, back.digest):
+            if digest and digest != built.digest:
+                raise DigestMismatchError('%s:%s reads back as %s, not the pushed %s' % (dest.key, ref, digest, built.digest),
+                                          expected=built.digest, actual=digest)
+
+    def _backup(self, job, existing, backup_tag, force):
+        """Keep the manifest being replaced reachable under backup_tag (never clobbering another backup)."""
+        dest = job.dest
+        current = dest.client.head_manifest(dest.repository, backup_tag)
+        if current is not None and current['digest'] != existing.digest and not force:
+            raise ConflictError('backup tag %s:%s already holds %s, not %s; choose another backup_tag or set force'
+                                % (dest.key, backup_tag, current['digest'], existing.digest),
+                                dest_digest=current['digest'])
+        if current is None or current['digest'] != existing.digest:
+            dest.client.put_manifest(dest.repository, backup_tag, existing.raw, existing.media_type)
+
+    # -- results -------------------------------------------------------------
+
+    @staticmethod
+    def _result(src, dest, tag, source, existing, target, changed, stats, backup_tag):
+        dest_digest = target.digest if target is not None else None
+        dest_ref = dest.with_tag(tag)
+        before = {'format': existing.format, 'digest': existing.digest} if existing is not None else None
+        result = {
+            'src': str(src),
+            'dest': str(dest_ref) + ('@' + dest_digest if dest_digest else ''),
+            'src_digest': source.digest,
+            'src_format': source.format,
+            'dest_digest': dest_digest,
+            'dest_format': target.format if target is not None else None,
+            'changed': changed,
+            'backup': str(dest.with_tag(backup_tag)) if backup_tag and changed and existing is not None else None,
+            'diff': {'before': before, 'after': {'format': target.format if target else None, 'digest': dest_digest}},
+        }
+        result.update(stats.as_dict())
+        return result

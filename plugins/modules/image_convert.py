@@ -1,0 +1,299 @@
+#!/usr/bin/python
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: image_convert
+short_description: Convert container images between manifest formats, registry to registry (schema 1 to v2s2 or OCI, and more)
+version_added: 0.1.0
+description:
+  - Converts an image from its source reference to a destination reference in another manifest format, speaking the
+    registry HTTP API directly. The result equals C(skopeo copy --format v2s2|oci) of the same source in layer digests,
+    C(rootfs.diff_ids), history, config, architecture and os.
+  - Conversions - Docker schema 1 (v2s1) to Docker v2s2 or OCI; v2s2 to OCI; OCI to v2s2; Docker manifest lists to OCI
+    indexes and back (every child converted, the list rewritten). A source already in the asked format is copied as is
+    (same digest).
+  - Idempotent - when the destination already holds the conversion of the source, nothing is transferred and the task
+    reports C(changed=false); the check costs a few manifest and config requests, not a layer download, because
+    diff_ids are reused from the destination's own config.
+  - Safe - the source is never modified. A destination tag that holds anything else is left alone and the image fails
+    with both digests named, unless O(force=true). Every blob read is verified against its digest, no manifest is
+    pushed before every blob it references is present at the destination, and the pushed manifest is read back and
+    its digest checked.
+  - Fast - layers stream from source to destination and are never held in memory; diff_ids are computed while bytes
+    pass and once per compressed digest per task; blobs already at the destination are skipped, blobs in another
+    repository of the same registry are mounted; blobs and images move concurrently.
+author:
+  - imagefleet team
+extends_documentation_fragment:
+  - imagefleet.registry.registry
+attributes:
+  check_mode:
+    support: full
+    description:
+      - Writes nothing. Reports which images would change; RV(dest_digest) is predicted when it can be computed,
+        which may read (never write) layers.
+  diff_mode:
+    support: full
+    description: Shows the destination's C(format) and C(digest) before and after.
+  idempotent:
+    support: full
+options:
+  src:
+    description:
+      - Source image reference. Required unless O(images) is given.
+    type: str
+  dest:
+    description:
+      - Destination image reference (with a tag; without one, the source's tag is used).
+      - May equal O(src) for an in-place conversion; set O(backup_tag) to keep the old manifest reachable.
+    type: str
+  format:
+    description:
+      - Target format. For a manifest list or OCI index source, V(v2s2) means a Docker manifest list of v2s2 images
+        and V(oci) an OCI index of OCI images.
+    type: str
+    choices: [v2s2, oci]
+    default: v2s2
+  force:
+    description:
+      - Replace a destination tag that holds something other than the conversion of the source.
+    type: bool
+    default: false
+  backup_tag:
+    description:
+      - Before replacing an existing destination manifest, push it again under this tag in the destination repository.
+      - An existing backup tag holding something else is never overwritten unless O(force=true).
+    type: str
+  images:
+    description:
+      - A batch of conversions, each with O(images[].src) and O(images[].dest), and optionally its own
+        O(images[].format), O(images[].force) and O(images[].backup_tag) (defaulting to the top-level options).
+      - Images convert concurrently (O(parallel)); one failing image does not stop the others. The task fails at the
+        end if any failed, naming them, and RV(images) holds every image's result.
+    type: list
+    elements: dict
+    suboptions:
+      src:
+        description: Source image reference.
+        type: str
+        required: true
+      dest:
+        description: Destination image reference.
+        type: str
+        required: true
+      format:
+        description: Target format for this image.
+        type: str
+        choices: [v2s2, oci]
+      force:
+        description: O(force) for this image.
+        type: bool
+      backup_tag:
+        description: O(backup_tag) for this image.
+        type: str
+  parallel:
+    description:
+      - How many images of O(images) convert at the same time.
+    type: int
+    default: 4
+  blob_parallel:
+    description:
+      - How many blobs of one image move at the same time.
+    type: int
+    default: 4
+notes:
+  - Source and destination may need different credentials; give them per registry with O(registry_credentials),
+    or through the Docker config file.
+  - Images of docker before 1.8.3 (2015) convert correctly, but their config bytes, and so digest, may differ from skopeo's.
+seealso:
+  - module: imagefleet.registry.image_manifest_info
+'''
+
+EXAMPLES = r'''
+- name: Convert a schema 1 image to Docker v2s2 in another repository
+  imagefleet.registry.image_convert:
+    src: registry.example.com/legacy/app:1.0
+    dest: registry.example.com/converted/app:1.0
+  register: converted
+
+- name: Rewrite digest-pinned references with the new digest
+  ansible.builtin.debug:
+    msg: "{{ converted.src }}@{{ converted.src_digest }} is now {{ converted.dest }}"
+
+- name: Convert in place to OCI, keeping the old manifest under a backup tag
+  imagefleet.registry.image_convert:
+    src: registry.example.com/legacy/app:1.0
+    dest: registry.example.com/legacy/app:1.0
+    format: oci
+    backup_tag: 1.0-schema1
+
+- name: A batch across registries, eight images at a time
+  imagefleet.registry.image_convert:
+    images:
+      - src: old.example.com/team/api:2
+        dest: new.example.com/team/api:2
+      - src: old.example.com/team/web:7
+        dest: new.example.com/team/web:7
+        format: oci
+    parallel: 8
+    registry_credentials:
+      - registry: old.example.com
+        username: reader
+        password: "{{ vault_old_password }}"
+      - registry: new.example.com
+        username: pusher
+        password: "{{ vault_new_password }}"
+  register: batch
+
+- name: What would change (writes nothing)
+  imagefleet.registry.image_convert:
+    src: registry.example.com/legacy/app:1.0
+    dest: registry.example.com/converted/app:1.0
+  check_mode: true
+  diff: true
+'''
+
+RETURN = r'''
+src:
+  description: Source reference (single-image form).
+  returned: when O(src) is given
+  type: str
+src_digest:
+  description: Canonical digest of the source manifest.
+  returned: when O(src) is given
+  type: str
+src_format:
+  description: Source format (V(v2s1), V(v2s2), V(oci), V(v2s2_list), V(oci_index)).
+  returned: when O(src) is given
+  type: str
+dest:
+  description: Destination reference with the new digest, for rewriting digest-pinned references.
+  returned: when O(src) is given
+  type: str
+  sample: registry.example.com/converted/app:1.0@sha256:5d0c...
+dest_digest:
+  description: Digest of the destination manifest (predicted in check mode; null when it cannot be predicted without writing).
+  returned: when O(src) is given
+  type: str
+dest_format:
+  description: Destination format.
+  returned: when O(src) is given
+  type: str
+backup:
+  description: Reference the replaced manifest was kept under, if any.
+  returned: when O(src) is given
+  type: str
+blobs_uploaded:
+  description: Blobs streamed to the destination (in check mode, that would be).
+  returned: always
+  type: int
+blobs_mounted:
+  description: Blobs mounted from another repository of the same registry.
+  returned: always
+  type: int
+blobs_skipped:
+  description: Blobs already present at the destination.
+  returned: always
+  type: int
+bytes_uploaded:
+  description: Bytes sent to destinations.
+  returned: always
+  type: int
+bytes_read:
+  description: Bytes read from registries to copy blobs or compute diff_ids.
+  returned: always
+  type: int
+images:
+  description:
+    - One result per image, in order, each with the fields above plus C(changed) and C(failed); a failed image has
+      C(msg) and C(error_type) instead of digests.
+  returned: always
+  type: list
+  elements: dict
+summary:
+  description: Counts over all images - C(total), C(converted), C(unchanged), C(failed), and the blob and byte counters.
+  returned: always
+  type: dict
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._convert_batch import convert_all, parse_requests
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
+from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
+
+_FORMATS = ['v2s2', 'oci']
+_SINGLE_FIELDS = ('src', 'src_digest', 'src_format', 'dest', 'dest_digest', 'dest_format', 'backup')
+
+
+def convert(module):
+    params = module.params
+    defaults = dict((key, params[key]) for key in ('format', 'force', 'backup_tag'))
+    items = params['images'] if params['images'] is not None else [{'src': params['src'], 'dest': params['dest']}]
+    requests = parse_requests(items, defaults)
+    registries = Registries(params, pool_size=max(params['parallel'] * params['blob_parallel'], 4))
+    try:
+        images, summary = convert_all(registries, requests, params['parallel'], params['blob_parallel'], module.check_mode)
+    finally:
+        registries.close()
+
+    result = dict(changed=summary['converted'] > 0, images=images, summary=summary)
+    result.update((key, summary[key]) for key in ('blobs_uploaded', 'blobs_mounted', 'blobs_skipped', 'bytes_uploaded', 'bytes_read'))
+    if params['images'] is None and not images[0]['failed']:
+        result.update((key, images[0][key]) for key in _SINGLE_FIELDS)
+    if module._diff:
+        result['diff'] = {
+            'before': dict((r['dest'].split('@')[0], (r.get('diff') or {}).get('before')) for r in images),
+            'after': dict((r['dest'].split('@')[0], (r.get('diff') or {}).get('after')) for r in images),
+        }
+    for image in images:
+        image.pop('diff', None)
+    failed = [image for image in images if image['failed']]
+    if failed:
+        if params['images'] is None:
+            raise _single_failure(failed[0])
+        result['msg'] = '%d of %d images failed: %s' % (len(failed), len(images), '; '.join(
+            '%s: %s' % (image['src'], image['msg']) for image in failed))
+        result['failed'] = True
+    return result
+
+
+def _single_failure(image):
+    details = dict((k, v) for k, v in image.items() if k not in ('msg', 'changed', 'failed', 'error_type'))
+    return ImagefleetError(image['msg'], **details)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=registry_argspec(
+            src=dict(type='str'),
+            dest=dict(type='str'),
+            format=dict(type='str', choices=_FORMATS, default='v2s2'),
+            force=dict(type='bool', default=False),
+            backup_tag=dict(type='str'),
+            images=dict(type='list', elements='dict', options=dict(
+                src=dict(type='str', required=True),
+                dest=dict(type='str', required=True),
+                format=dict(type='str', choices=_FORMATS),
+                force=dict(type='bool'),
+                backup_tag=dict(type='str'),
+            )),
+            parallel=dict(type='int', default=4),
+            blob_parallel=dict(type='int', default=4),
+        ),
+        mutually_exclusive=[('src', 'images'), ('dest', 'images')],
+        required_one_of=[('src', 'images')],
+        required_together=[('src', 'dest')],
+        supports_check_mode=True,
+    )
+    require_libraries(module)
+    run_module(module, convert)
+
+
+if __name__ == '__main__':
+    main()

@@ -5,7 +5,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 TOOLS := $(CURDIR)/.tools
-COLLECTION := $(CURDIR)/.build/ansible_collections/imagefleet/registry
+# Outside the checkout: ansible-test would otherwise find the enclosing git repository.
+BUILD_ROOT := /tmp/imagefleet-build/$(shell echo "$(CURDIR)" | md5sum | cut -c1-8)
+COLLECTION := $(BUILD_ROOT)/ansible_collections/imagefleet/registry
 LAB_STATE ?= /tmp/imagefleet-lab/state.json
 DEMO_STATE := $(CURDIR)/.lab/state.json
 ANSIBLE_TEST := cd $(COLLECTION) && $(VENV)/bin/ansible-test
@@ -14,7 +16,7 @@ GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
 # Debian packages unpacked without root land in .tools (see hacking/ensure-tools.sh).
 export PATH := $(VENV)/bin:$(TOOLS)/usr/bin:$(TOOLS)/usr/sbin:$(PATH)
 export LD_LIBRARY_PATH := $(TOOLS)/usr/lib/x86_64-linux-gnu:$(TOOLS)/usr/lib/aarch64-linux-gnu:$(LD_LIBRARY_PATH)
-export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/.build
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
 export ANSIBLE_FORCE_COLOR := 0
 export PYTHONPATH := $(CURDIR)/tests/lab
 
@@ -72,4 +74,4 @@ lab-down:
 
 clean:
 	-$(VENV)/bin/python -m imagefleet_lab down --state $(DEMO_STATE) 2>/dev/null
-	rm -rf .build .lab tests/output
+	rm -rf $(BUILD_ROOT) .lab tests/output

@@ -15,7 +15,9 @@ import sys
 
 def main():
     subprocess.check_call([sys.executable, '-m', 'ensurepip', '--upgrade', '--default-pip'])
-    args = [arg for arg in sys.argv[1:] if not arg.startswith('--disable-pip-version-check')]
+    # get-pip.py's own flags mean nothing to pip itself.
+    own_flags = ('--disable-pip-version-check', '--no-setuptools', '--no-wheel')
+    args = [arg for arg in sys.argv[1:] if not arg.startswith(own_flags)]
     if args:
         subprocess.check_call([sys.executable, '-m', 'pip', 'install', '--disable-pip-version-check'] + args)
 

@@ -115,25 +115,17 @@ class BlobMover:
             self.diff_ids.put(digest, diff_id)
             return diff_id
 
-    def copy(self, source, dest, digest, stats, want_diff_id=False, check_only=False):
-        """Make digest present in dest; return (outcome, diff_id or None).
-
-        In check mode (check_only) nothing is written: the outcome says what would happen.
-        """
+    def copy(self, source, dest, digest, stats, want_diff_id=False):
+        """Make digest present in dest; return (outcome, diff_id or None)."""
         same_registry = source.client is dest.client and source.repository != dest.repository
         if dest.client.blob_size(dest.repository, digest) is not None:
             outcome = SKIPPED
-        elif check_only:
-            outcome = MOUNTED if same_registry else UPLOADED
         elif same_registry and dest.client.mount_blob(dest.repository, digest, source.repository):
             outcome = MOUNTED
         else:
             return UPLOADED, self._upload(source, dest, digest, stats, want_diff_id)
         stats.record(outcome)
-        if not want_diff_id:
-            return outcome, None
-        present_at_dest = outcome == SKIPPED or not check_only
-        return outcome, self.read_diff_id(dest if present_at_dest else source, digest, stats)
+        return outcome, self.read_diff_id(dest, digest, stats) if want_diff_id else None
 
     def _upload(self, source, dest, digest, stats, want_diff_id):
         """Stream source -> dest; a broken upload starts again from the source, a bounded number of times."""

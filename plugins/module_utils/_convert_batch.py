@@ -31,8 +31,12 @@ def parse_requests(items, defaults):
     return parsed
 
 
-def convert_all(registries, requests, parallel, blob_parallel, check_mode):
-    """Run every request; return (per-image results, summary). Failures are results with failed=true."""
+def convert_all(registries, requests, parallel, blob_parallel, check_mode, raise_errors=False):
+    """Run every request; return (per-image results, summary).
+
+    A failure becomes a result with failed=true, so one bad image does not
+    stop the others; with raise_errors its typed error propagates instead.
+    """
     converter = ImageConverter(registries, BlobMover(), blob_parallel=blob_parallel, check_mode=check_mode)
 
     def one(request):
@@ -41,6 +45,8 @@ def convert_all(registries, requests, parallel, blob_parallel, check_mode):
                                        force=request['force'], backup_tag=request['backup_tag'])
             result['failed'] = False
         except ImagefleetError as exc:
+            if raise_errors:
+                raise
             result = dict(error_result(exc), src=request['src'], dest=request['dest'], changed=False, failed=True)
         return result
 

@@ -44,7 +44,6 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 impor
 
 # How much work a build may do.
 PREDICT = 'predict'  # no layer reads, no writes: None when layer data would be needed
-READ = 'read'        # layer reads allowed, no writes (check mode)
 WRITE = 'write'
 
 _IMAGE_CONVERSIONS = {'v2s2->oci': v2s2_to_oci, 'oci->v2s2': oci_to_v2s2}
@@ -136,8 +135,9 @@ class ImageConverter:
                     src_digest=source.digest, dest_digest=existing.digest)
 
         if self.check_mode:
+            # Check mode is the fleet audit: it must stay cheap, so layers are
+            # not read to predict a digest that needs their diff_ids.
             if predicted is None:
-                job.mode = READ
                 predicted = self._build(job, source, target_format)
             return self._result(src, dest, tag, source, existing, predicted, True, stats, backup_tag)
 
@@ -226,7 +226,7 @@ class ImageConverter:
         return Built(raw, json.loads(raw).get('mediaType') or mt.OCI_INDEX, [])
 
     def _layer_facts(self, job, layers):
-        """(diff_ids, sizes) by blob for a schema 1 conversion, moving blobs in WRITE mode."""
+        """(diff_ids, sizes) by blob for a schema 1 conversion (moving blobs in WRITE mode); None if unknown in PREDICT."""
         diff_ids = self.mover.diff_ids
         if job.mode == PREDICT:
             if any(diff_ids.get(d) is None or self.sizes.get(d) is None for d in layers):
@@ -236,21 +236,18 @@ class ImageConverter:
         return dict((d, diff_ids.get(d)) for d in layers), dict((d, self.sizes[d]) for d in layers)
 
     def _move(self, job, digests, want_diff_id):
-        """Copy (WRITE) or look at (READ) each blob; record sizes as the destination (or source) reports them."""
+        """In WRITE mode, copy each blob and verify it is at the destination, recording the size it reports."""
         if job.mode == PREDICT:
             return
 
         def one(digest):
-            self.mover.copy(job.source, job.dest, digest, job.stats, want_diff_id=want_diff_id,
-                            check_only=job.mode != WRITE)
-            where = job.dest if job.mode == WRITE else job.source
-            size = where.client.blob_size(where.repository, digest)
+            self.mover.copy(job.source, job.dest, digest, job.stats, want_diff_id=want_diff_id)
+            size = job.dest.client.blob_size(job.dest.repository, digest)
             if size is None:
-                raise RegistryError('blob %s is not present in %s after the copy' % (digest, where.key),
-                                    registry=where.client.host, digest=digest)
+                raise RegistryError('blob %s is not present in %s after the copy' % (digest, job.dest.key),
+                                    registry=job.dest.client.host, digest=digest)
             self.sizes[digest] = size
-            if job.mode == WRITE:
-                job.verified.add(digest)
+            job.verified.add(digest)
 
         map_ordered(one, digests, self.blob_parallel)
 

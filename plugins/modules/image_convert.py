@@ -27,7 +27,7 @@ description:
     pass and once per compressed digest per task; blobs already at the destination are skipped, blobs in another
     repository of the same registry are mounted; blobs and images move concurrently.
 author:
-  - imagefleet team
+  - imagefleet team (@imagefleet)
 extends_documentation_fragment:
   - imagefleet.registry.registry
 attributes:
@@ -188,7 +188,7 @@ backup:
   returned: when O(src) is given
   type: str
 blobs_uploaded:
-  description: Blobs streamed to the destination (in check mode, that would be).
+  description: Blobs streamed to the destination (0 in check mode, which moves nothing).
   returned: always
   type: int
 blobs_mounted:
@@ -223,7 +223,6 @@ summary:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._convert_batch import convert_all, parse_requests
-from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
 
@@ -238,7 +237,8 @@ def convert(module):
     requests = parse_requests(items, defaults)
     registries = Registries(params, pool_size=max(params['parallel'] * params['blob_parallel'], 4))
     try:
-        images, summary = convert_all(registries, requests, params['parallel'], params['blob_parallel'], module.check_mode)
+        images, summary = convert_all(registries, requests, params['parallel'], params['blob_parallel'], module.check_mode,
+                                      raise_errors=params['images'] is None)
     finally:
         registries.close()
 
@@ -255,17 +255,10 @@ def convert(module):
         image.pop('diff', None)
     failed = [image for image in images if image['failed']]
     if failed:
-        if params['images'] is None:
-            raise _single_failure(failed[0])
         result['msg'] = '%d of %d images failed: %s' % (len(failed), len(images), '; '.join(
             '%s: %s' % (image['src'], image['msg']) for image in failed))
         result['failed'] = True
     return result
-
-
-def _single_failure(image):
-    details = dict((k, v) for k, v in image.items() if k not in ('msg', 'changed', 'failed', 'error_type'))
-    return ImagefleetError(image['msg'], **details)
 
 
 def main():

@@ -15,7 +15,7 @@ description:
   - Finds the Docker schema 1 images that containerd 2.0 and Docker Engine 26 refuse to pull.
   - Read-only. An image that does not exist is reported with RV(images[].exists=false), not as a failure.
 author:
-  - imagefleet team
+  - imagefleet team (@imagefleet)
 extends_documentation_fragment:
   - imagefleet.registry.registry
 attributes:
@@ -24,6 +24,7 @@ attributes:
     description: The module never writes; check mode changes nothing.
   diff_mode:
     support: none
+    description: Nothing changes, so there is nothing to diff.
   idempotent:
     support: full
 options:

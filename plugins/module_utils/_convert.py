@@ -332,4 +332,3 @@ def plan(source_format, target_format):
     if source_format == target_format:
         return 'copy'
     return '%s->%s' % (source_format, target_format)
-

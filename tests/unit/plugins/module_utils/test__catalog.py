@@ -1,0 +1,51 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._catalog import expand, matching_repositories
+
+
+class FakeClient:
+    def __init__(self, repos):
+        self.repos = repos
+        self.catalog_calls = 0
+
+    def catalog(self):
+        self.catalog_calls += 1
+        return iter(sorted(self.repos))
+
+    def tags(self, name):
+        return self.repos.get(name, [])
+
+
+class FakeRegistries:
+    def __init__(self, client):
+        self._client = client
+        self.asked = []
+
+    def client(self, reference):
+        self.asked.append(reference.registry)
+        return self._client
+
+
+REPOS = {'legacy/app': ['1', '2', 'latest'], 'legacy/db': ['9.6'], 'modern/app': ['1'], 'empty/repo': []}
+
+
+def test_globs_over_catalog_and_tags():
+    registries = FakeRegistries(FakeClient(REPOS))
+    refs = expand(registries, '127.0.0.1:5000', ['legacy/*'], ['[0-9]*'], parallel=2)
+    assert [str(r) for r in refs] == ['127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/legacy/app:2', '127.0.0.1:5000/legacy/db:9.6']
+    assert registries.asked == ['127.0.0.1:5000']
+
+
+def test_literal_repositories_skip_the_catalog():
+    client = FakeClient(REPOS)
+    assert matching_repositories(client, ['modern/app', 'legacy/db']) == ['legacy/db', 'modern/app']
+    assert client.catalog_calls == 0
+
+
+def test_defaults_take_everything():
+    refs = expand(FakeRegistries(FakeClient(REPOS)), 'reg.example.com', None, None)
+    assert len(refs) == 5

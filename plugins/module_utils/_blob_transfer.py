@@ -86,8 +86,7 @@ def _stream(location, digest, hasher):
     """Chunks of a source blob, hashed on the way; the response is closed however iteration ends."""
     response = location.client.open_blob(location.repository, digest)
     try:
-        for chunk in hashing_iter(response.iter_content(CHUNK_SIZE), hasher):
-            yield chunk
+        yield from hashing_iter(response.iter_content(CHUNK_SIZE), hasher)
     finally:
         response.close()
 

@@ -320,8 +320,7 @@ class RegistryClient:
                 items = response.json().get(key) or []
             except (ValueError, AttributeError):
                 raise self._fail('%s answered something that is not JSON' % _path(url))
-            for item in items:
-                yield item
+            yield from items
             link = response.links.get('next', {}).get('url')
             url = urljoin(self.ping() + '/', link) if link else None
 

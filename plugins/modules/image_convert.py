@@ -41,6 +41,7 @@ attributes:
     description: Shows the destination's C(format) and C(digest) before and after.
   idempotent:
     support: full
+    description: A destination that already holds the conversion of its source is left alone and reported unchanged.
 options:
   src:
     description:

@@ -27,6 +27,7 @@ attributes:
     description: Nothing changes, so there is nothing to diff.
   idempotent:
     support: full
+    description: Reads only.
 options:
   image:
     description:

@@ -148,8 +148,8 @@ def schema1_payload(name: str, tag: str, steps: list, top_config: dict, seed: st
         "name": name,
         "tag": tag,
         "architecture": architecture,
-        "fsLayers": [{"blobSum": blob} for blob, _ in reversed(entries)],
-        "history": [{"v1Compatibility": compact(v1).decode()} for _, v1 in reversed(entries)],
+        "fsLayers": [{"blobSum": blob} for blob, _v1 in reversed(entries)],
+        "history": [{"v1Compatibility": compact(v1).decode()} for _blob, v1 in reversed(entries)],
     }
     return json.dumps(manifest, indent=3).encode(), _distinct(used)
 

@@ -55,7 +55,11 @@ asset="go-containerregistry_${os}_${arch}.tar.gz"
 
 mkdir -p "${work}/content" "${work}/www/good/v${version}" "${work}/www/bad/v${version}"
 # Stand-in for the real crane binary (see the header).
-printf '#!/bin/sh\nif [ "$1" = version ]; then echo "%s"; else echo "crane stand-in for tests" >&2; exit 1; fi\n' "${version}" > "${work}/content/crane"
+cat > "${work}/content/crane" <<STANDIN
+#!/bin/sh
+# Stand-in for crane ${version}: answers "crane version" only.
+if [ "\$1" = version ]; then echo "${version}"; else echo "crane stand-in for tests" >&2; exit 1; fi
+STANDIN
 chmod 0755 "${work}/content/crane"
 echo "stand-in LICENSE" > "${work}/content/LICENSE"
 echo "stand-in README" > "${work}/content/README.md"

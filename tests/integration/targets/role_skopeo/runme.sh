@@ -36,6 +36,12 @@ run package.yml "$@" | tee "${work}/package2.log"
 assert_unchanged "${work}/package2.log"
 run package.yml --check "$@" | tee "${work}/package3.log"
 assert_unchanged "${work}/package3.log"
+# Pinned to the installed distribution version: still nothing to change.
+if command -v dpkg-query >/dev/null 2>&1; then
+    pinned="$(dpkg-query -W -f='${Version}' skopeo)"
+    run package.yml -e "skopeo_version=${pinned}" "$@" | tee "${work}/package4.log"
+    assert_unchanged "${work}/package4.log"
+fi
 
 # --- dockerfile ------------------------------------------------------------
 # The failure branch needs a host without a usable engine. Where an engine

@@ -1,0 +1,120 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Planning a migration: where each image goes, and the audited state of each source/destination pair.
+
+Pure functions over plain data, shared by image_catalog_info (destinations from a rule)
+and the audit_records filter the playbooks use to join image_manifest_info results.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
+from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
+
+TARGET_FORMATS = (mt.FORMAT_V2S2, mt.FORMAT_OCI)
+
+# Audit status of one image, from its source and destination.
+MISSING_SOURCE = 'missing_source'
+NO_DESTINATION = 'no_destination'
+NEEDS_CONVERSION = 'needs_conversion'
+DONE = 'done'
+STATUSES = (NEEDS_CONVERSION, DONE, MISSING_SOURCE, NO_DESTINATION)
+
+
+def derive_dest(src, dest_registry=None, dest_prefix=None):
+    """The destination of src under a rule: same repository path (and tag) below dest_prefix or on dest_registry.
+
+    ``127.0.0.1:5000/legacy/app:1`` with dest_prefix ``mirror:5001/converted`` is
+    ``mirror:5001/converted/legacy/app:1``. None when the rule names no destination.
+    """
+    if dest_registry and dest_prefix:
+        raise ImagefleetError('give dest_registry or dest_prefix, not both (%s, %s)' % (dest_registry, dest_prefix))
+    base = dest_prefix or dest_registry
+    if not base:
+        return None
+    ref = parse_reference(src)
+    if not ref.tag:
+        raise InvalidReferenceError('source %s has no tag to push its conversion to' % src, reference=src)
+    return str(parse_reference('%s/%s:%s' % (base.rstrip('/'), ref.repository, ref.tag)))
+
+
+def converted_format(src_format, target_format):
+    """The format the conversion of a src_format image has: lists stay lists."""
+    if src_format in (mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI_INDEX):
+        return mt.FORMAT_V2S2_LIST if target_format == mt.FORMAT_V2S2 else mt.FORMAT_OCI_INDEX
+    return target_format
+
+
+def _status(src_info, dest_info, target_format):
+    if not src_info.get('exists'):
+        return MISSING_SOURCE
+    if dest_info is None:
+        return NO_DESTINATION
+    if dest_info.get('exists') and dest_info.get('format') == converted_format(src_info.get('format'), target_format):
+        return DONE
+    return NEEDS_CONVERSION
+
+
+def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
+    """Join a plan ({src, dest, format}) with image_manifest_info results into one record per planned image.
+
+    infos holds the facts of every source and destination (keyed by their normalised
+    reference). Records keep the plan's order; a source planned twice appears once.
+    Each record: src, dest, target_format, registry, repository, tag, format (the
+    source's), digest, exists, dest_exists, dest_format, dest_digest, status and
+    needs_conversion.
+    """
+    by_ref = dict((info['reference'], info) for info in infos)
+    records = []
+    seen = set()
+    for index, item in enumerate(plan):
+        if not item.get('src'):
+            raise ImagefleetError('image %d of the plan has no src: %r' % (index, item))
+        src = str(parse_reference(item['src']))
+        dest = str(parse_reference(item['dest'])) if item.get('dest') else None
+        if (src, dest) in seen:
+            continue
+        seen.add((src, dest))
+        target = item.get('format') or default_format
+        if target not in TARGET_FORMATS:
+            raise ImagefleetError('image %s: format %r is not one of %s' % (src, target, ', '.join(TARGET_FORMATS)))
+        src_info = by_ref.get(src) or {'exists': False}
+        dest_info = (by_ref.get(dest) or {'exists': False}) if dest else None
+        status = _status(src_info, dest_info, target)
+        ref = parse_reference(src)
+        records.append({
+            'src': src,
+            'dest': dest,
+            'target_format': target,
+            'registry': ref.registry,
+            'repository': ref.repository,
+            'tag': ref.tag,
+            'exists': bool(src_info.get('exists')),
+            'format': src_info.get('format'),
+            'digest': src_info.get('digest'),
+            'dest_exists': bool(dest_info and dest_info.get('exists')),
+            'dest_format': dest_info.get('format') if dest_info else None,
+            'dest_digest': dest_info.get('digest') if dest_info else None,
+            'status': status,
+            'needs_conversion': status == NEEDS_CONVERSION,
+        })
+    return records
+
+
+def apply_conversions(records, conversions):
+    """Records as they stand after image_convert ran (not in check mode): converted destinations are done.
+
+    conversions are image_convert's per-image results; failed ones leave their record as it was.
+    """
+    done = dict(((c['src'], c['dest'].split('@')[0]), c) for c in conversions or [] if not c.get('failed') and c.get('dest_digest'))
+    updated = []
+    for record in records:
+        result = done.get((record['src'], record['dest']))
+        if result is not None:
+            record = dict(record, dest_exists=True, dest_format=result['dest_format'], dest_digest=result['dest_digest'],
+                          status=DONE, needs_conversion=False)
+        updated.append(record)
+    return updated

@@ -1,0 +1,171 @@
+#!/usr/bin/python
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: image_report
+short_description: Write the fleet audit report (JSON, Markdown, HTML) and the old-to-new digest mapping
+version_added: 0.1.0
+description:
+  - Writes C(audit.json), C(audit.md) and C(audit.html) into O(path) from audit records - totals per registry and
+    format, then the images needing conversion. The HTML page is one self-contained file with an inline SVG bar chart,
+    no scripts and no external assets, so that it opens on air-gapped networks.
+  - With O(mapping=true) also writes C(mapping.json) and C(mapping.csv) - every old reference and digest with the new
+    reference and digest of its conversion, for rewriting digest-pinned Kubernetes manifests and Helm values.
+  - The records are what the P(imagefleet.registry.audit_records#filter) filter builds from
+    M(imagefleet.registry.image_manifest_info) results; O(conversions) (the RV(imagefleet.registry.image_convert#module:images)
+    of real, not check-mode, runs) update them to the state after the conversion.
+  - Idempotent - a file is only written when its content changes; C(generated_at) keeps its earlier value while
+    nothing else in the audit changes, so re-running over an unchanged fleet reports C(changed=false).
+author:
+  - imagefleet team (@imagefleet)
+attributes:
+  check_mode:
+    support: full
+    description: Writes nothing and reports which files would change. Playbooks that want the report even in check mode
+      (an audit) set C(check_mode=false) on the task.
+  diff_mode:
+    support: none
+    description: Reports are regenerated whole; see RV(changed_files).
+  idempotent:
+    support: full
+options:
+  path:
+    description:
+      - Directory the reports are written to; created when missing.
+    type: path
+    required: true
+  records:
+    description:
+      - Audit records, one per image, as built by the P(imagefleet.registry.audit_records#filter) filter.
+    type: list
+    elements: dict
+    required: true
+  conversions:
+    description:
+      - Per-image results of M(imagefleet.registry.image_convert) (its RV(imagefleet.registry.image_convert#module:images)),
+        applied to the records. Pass only results of runs that wrote to registries.
+    type: list
+    elements: dict
+    default: []
+  mapping:
+    description:
+      - Also write C(mapping.json) and C(mapping.csv).
+    type: bool
+    default: false
+seealso:
+  - module: imagefleet.registry.image_manifest_info
+  - module: imagefleet.registry.image_convert
+'''
+
+EXAMPLES = r'''
+- name: Audit two images and their destinations
+  imagefleet.registry.image_manifest_info:
+    images: [old.example.com/app:1, new.example.com/app:1]
+  register: info
+
+- name: Write the report
+  imagefleet.registry.image_report:
+    path: ./imagefleet-report
+    records: "{{ [{'src': 'old.example.com/app:1', 'dest': 'new.example.com/app:1'}] | imagefleet.registry.audit_records(info.images) }}"
+  check_mode: false
+'''
+
+RETURN = r'''
+files:
+  description: Absolute path of each report, by name.
+  returned: always
+  type: dict
+  sample: {audit.html: /srv/reports/audit.html, audit.json: /srv/reports/audit.json}
+changed_files:
+  description: Names of the files written (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+totals:
+  description:
+    - Totals over all images - C(images), C(legacy) (sources not in their target format), C(needs_conversion),
+      C(by_format) (source format, or C(missing)) and C(by_status) (C(done), C(needs_conversion), C(missing_source),
+      C(no_destination)).
+  returned: always
+  type: dict
+mapping_count:
+  description: Entries in the mapping (0 without O(mapping)).
+  returned: always
+  type: int
+generated_at:
+  description: The C(generated_at) the reports carry (UTC, ISO 8601).
+  returned: always
+  type: str
+'''
+
+import datetime
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_bytes
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._module import run_module
+from ansible_collections.imagefleet.registry.plugins.module_utils._plan import apply_conversions
+from ansible_collections.imagefleet.registry.plugins.module_utils._report import mapping_entries, render_all, stable_generated_at, summarize
+
+
+def _read(path):
+    try:
+        with open(path, 'rb') as handle:
+            return handle.read().decode('utf-8')
+    except (IOError, OSError, UnicodeDecodeError):
+        return None
+
+
+def _write(module, path, text):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.%s.' % os.path.basename(path))
+    with os.fdopen(fd, 'wb') as handle:
+        handle.write(to_bytes(text))
+    module.atomic_move(tmp, path)
+
+
+def report(module):
+    params = module.params
+    directory = os.path.abspath(params['path'])
+    records = apply_conversions(params['records'], params['conversions'])
+    now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
+    generated_at = stable_generated_at(_read(os.path.join(directory, 'audit.json')), records, now)
+    files = render_all(records, generated_at, mapping=params['mapping'])
+    paths = dict((name, os.path.join(directory, name)) for name in files)
+    changed_files = sorted(name for name, text in files.items() if _read(paths[name]) != text)
+    if changed_files and not module.check_mode:
+        if not os.path.isdir(directory):
+            os.makedirs(directory)
+        for name in changed_files:
+            _write(module, paths[name], files[name])
+    totals = summarize(records)[0]
+    return {
+        'changed': bool(changed_files),
+        'files': paths,
+        'changed_files': changed_files,
+        'totals': totals,
+        'mapping_count': len(mapping_entries(records)) if params['mapping'] else 0,
+        'generated_at': generated_at,
+    }
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type='path', required=True),
+            records=dict(type='list', elements='dict', required=True),
+            conversions=dict(type='list', elements='dict', default=[]),
+            mapping=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    run_module(module, report)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,184 @@
+#!/usr/bin/python
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: image_verify
+short_description: Verify converted container images at their destination (format, blobs, diff_ids, config)
+version_added: 0.1.0
+description:
+  - For each destination image - it exists; it is in the target format (a destination still in Docker schema 1 is
+    named as such); its config blob and every layer blob it references are present (HEAD requests) with the sizes the
+    manifest gives; the config has one C(rootfs.diff_ids) entry per layer and as many non-empty history entries.
+  - With O(deep=true) every layer is downloaded and decompressed as it streams, and its digest and diff_id are checked
+    against the manifest and the config, as C(crane validate --remote) does.
+  - With a source given, the destination's config must keep the source's C(Env), C(Cmd), C(Entrypoint), C(User),
+    C(Labels), C(WorkingDir), architecture, os and history length (for Docker schema 1 sources, as found in their top
+    C(v1Compatibility)). Manifest lists and OCI indexes are checked platform by platform.
+  - Read-only. The task fails when any image has a problem, listing each bad image and why; RV(images) holds every result.
+author:
+  - imagefleet team (@imagefleet)
+extends_documentation_fragment:
+  - imagefleet.registry.registry
+attributes:
+  check_mode:
+    support: full
+    description: The module never writes; it verifies the same way in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is nothing to diff.
+  idempotent:
+    support: full
+options:
+  images:
+    description:
+      - The images to verify.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      dest:
+        description: The destination image reference to verify.
+        type: str
+        required: true
+      src:
+        description: The source it was converted from, to compare the semantic config with. Optional.
+        type: str
+      format:
+        description: The target format of this image (defaults to O(format)).
+        type: str
+        choices: [v2s2, oci]
+  format:
+    description:
+      - The format destinations must be in. A manifest list or OCI index source must stay a list, of this format's
+        flavour (V(v2s2) a Docker manifest list, V(oci) an OCI index).
+    type: str
+    choices: [v2s2, oci]
+    default: v2s2
+  deep:
+    description:
+      - Download every layer and check its digest and its diff_id (the sha256 of the uncompressed tar).
+      - Costs a full read of every layer (each distinct layer once per task).
+    type: bool
+    default: false
+  fail_on_problems:
+    description:
+      - Fail the task when any image has a problem. With V(false), problems are only reported in RV(images).
+    type: bool
+    default: true
+  parallel:
+    description:
+      - How many images are verified at the same time.
+    type: int
+    default: 8
+seealso:
+  - module: imagefleet.registry.image_convert
+  - module: imagefleet.registry.image_manifest_info
+'''
+
+EXAMPLES = r'''
+- name: Verify conversions, comparing each with its source
+  imagefleet.registry.image_verify:
+    images:
+      - src: old.example.com/team/app:1
+        dest: new.example.com/team/app:1
+      - src: old.example.com/team/api:2
+        dest: new.example.com/team/api:2
+        format: oci
+
+- name: Re-hash every layer against its diff_id, report without failing
+  imagefleet.registry.image_verify:
+    images: "{{ plan.images }}"
+    deep: true
+    fail_on_problems: false
+  register: verified
+
+- name: The bad ones
+  ansible.builtin.debug:
+    msg: "{{ verified.images | rejectattr('ok') | map(attribute='problems') | list }}"
+'''
+
+RETURN = r'''
+images:
+  description: One result per image, in order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    reference:
+      description: The destination reference as given.
+      type: str
+    src:
+      description: The source compared with, if any.
+      type: str
+    ok:
+      description: Whether the image has no problem.
+      type: bool
+    format:
+      description: The destination's format (null when it does not exist).
+      type: str
+    digest:
+      description: The destination's manifest digest.
+      type: str
+    problems:
+      description: What is wrong, one sentence each (empty when RV(images[].ok)).
+      type: list
+      elements: str
+      sample: ["is still Docker schema 1 (v2s1), not v2s2"]
+    layers_checked:
+      description: Layer blobs checked for presence.
+      type: int
+    layers_rehashed:
+      description: Layers whose diff_id was recomputed (with O(deep=true)).
+      type: int
+summary:
+  description: Counts - C(total), C(ok) and C(bad).
+  returned: always
+  type: dict
+  sample: {total: 10, ok: 9, bad: 1}
+'''
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._verify import failure_message, verify_all
+
+
+def verify(module):
+    params = module.params
+    registries = Registries(params, pool_size=max(params['parallel'] * 4, 4))
+    try:
+        images, summary = verify_all(registries, params['images'], params['format'], params['deep'], params['parallel'])
+    finally:
+        registries.close()
+    result = {'changed': False, 'images': images, 'summary': summary}
+    if summary['bad'] and params['fail_on_problems']:
+        result.update(failed=True, msg=failure_message(images))
+    return result
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=registry_argspec(
+            images=dict(type='list', elements='dict', required=True, options=dict(
+                dest=dict(type='str', required=True),
+                src=dict(type='str'),
+                format=dict(type='str', choices=['v2s2', 'oci']),
+            )),
+            format=dict(type='str', choices=['v2s2', 'oci'], default='v2s2'),
+            deep=dict(type='bool', default=False),
+            fail_on_problems=dict(type='bool', default=True),
+            parallel=dict(type='int', default=8),
+        ),
+        supports_check_mode=True,
+    )
+    require_libraries(module)
+    run_module(module, verify)
+
+
+if __name__ == '__main__':
+    main()

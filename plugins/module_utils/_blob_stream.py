@@ -106,7 +106,7 @@ class BlobHasher:
         try:
             self._diff_hasher.update(self._inflate.feed(chunk))
         except (zlib.error, OSError, EOFError, lzma.LZMAError) as exc:
-            raise DigestMismatchError('blob %s does not decompress: %s' % (self.digest, exc), digest=self.digest)
+            raise DigestMismatchError('blob %s is corrupt: it does not decompress (%s)' % (self.digest, exc), digest=self.digest)
 
     def finish(self):
         if self._want_diff_id and self._inflate is None:

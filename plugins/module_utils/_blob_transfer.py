@@ -14,8 +14,7 @@ from __future__ import annotations
 import threading
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._blob_stream import BlobHasher, hashing_iter
-from ansible_collections.imagefleet.registry.plugins.module_utils._errors import RegistryError
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import CHUNK_SIZE
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import BrokenTransferError
 
 SKIPPED = 'skipped'
 MOUNTED = 'mounted'
@@ -86,7 +85,7 @@ def _stream(location, digest, hasher):
     """Chunks of a source blob, hashed on the way; the response is closed however iteration ends."""
     response = location.client.open_blob(location.repository, digest)
     try:
-        yield from hashing_iter(response.iter_content(CHUNK_SIZE), hasher)
+        yield from hashing_iter(location.client.iter_body(response, 'blob %s from %s' % (digest, location.key)), hasher)
     finally:
         response.close()
 
@@ -106,9 +105,17 @@ class BlobMover:
             cached = self.diff_ids.get(digest)
             if cached:
                 return cached
-            hasher = BlobHasher(digest, want_diff_id=True)
-            for _chunk in _stream(location, digest, hasher):
-                pass
+            attempts = location.client.retries + 1
+            for attempt in range(attempts):
+                hasher = BlobHasher(digest, want_diff_id=True)
+                try:
+                    for _chunk in _stream(location, digest, hasher):
+                        pass
+                    break
+                except BrokenTransferError:
+                    if attempt + 1 == attempts:
+                        raise
+                    location.client.backoff(attempt)
             diff_id = hasher.finish()
             stats.record(None, read=hasher.size)
             self.diff_ids.put(digest, diff_id)
@@ -127,7 +134,12 @@ class BlobMover:
         return outcome, self.read_diff_id(dest, digest, stats) if want_diff_id else None
 
     def _upload(self, source, dest, digest, stats, want_diff_id):
-        """Stream source -> dest; a broken upload starts again from the source, a bounded number of times."""
+        """Stream source -> dest; a broken upload starts again from the source, a bounded number of times.
+
+        Starting over (rather than resuming at the registry's Range) keeps one
+        hasher over the whole stream, so the digest and diff_id are always
+        computed from bytes that were actually sent.
+        """
         want_diff_id = want_diff_id and not self.diff_ids.get(digest)
         attempts = dest.client.retries + 1
         for attempt in range(attempts):
@@ -135,7 +147,7 @@ class BlobMover:
             try:
                 dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher))
                 break
-            except RegistryError:
+            except BrokenTransferError:
                 # A corrupt source shows up as a failed upload: report the cause, never retry it.
                 if hasher.failure is not None:
                     raise hasher.failure

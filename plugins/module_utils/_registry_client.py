@@ -51,6 +51,10 @@ def _push(repository):
     return 'repository:%s:pull,push' % repository
 
 
+class BrokenTransferError(RegistryError):
+    """A transfer that broke off (connection lost, 5xx, token expired) where starting it over may succeed."""
+
+
 def _error_details(response):
     """(code, message) from a distribution error body; tolerant of HTML and junk."""
     try:
@@ -78,6 +82,8 @@ class RegistryClient:
         self._challenge = None
         self._tokens = TokenCache()
         self._lock = threading.Lock()
+        self._lock_stats = threading.Lock()
+        self.retried = 0  # waits before another try, for results and tests
         self.session = requests.Session()
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size)
         self.session.mount('https://', adapter)
@@ -92,27 +98,46 @@ class RegistryClient:
     def _probe(self, scheme):
         return self.session.get('%s://%s/v2/' % (scheme, self.host), verify=self._verify, timeout=self.timeout)
 
+    def _detect_scheme(self):
+        """GET /v2/ over HTTPS, else plain HTTP where allowed; (response, scheme). TLS problems are final."""
+        try:
+            return self._probe('https'), 'https'
+        except requests.exceptions.SSLError as exc:
+            if 'CERTIFICATE_VERIFY_FAILED' in str(exc):
+                raise self._fail('its TLS certificate is not trusted (%s); give ca_path with the CA that signed it '
+                                 '(validate_certs=false or insecure_registries only for a registry you accept '
+                                 'unverified)' % _short(exc))
+            if not self._plain_http_allowed:
+                raise self._fail('TLS handshake failed (%s); plain HTTP is only used for loopback registries and those '
+                                 'listed in insecure_registries' % _short(exc))
+        except requests.exceptions.ConnectionError:
+            if not self._plain_http_allowed:
+                raise
+        return self._probe('http'), 'http'
+
     def ping(self):
-        """Find the scheme and the auth challenge once; later calls are free."""
+        """Find the scheme and the auth challenge once (with retries); later calls are free."""
         with self._lock:
             if self._base:
                 return self._base
-            try:
+            attempt = 0
+            while True:
                 try:
-                    response, scheme = self._probe('https'), 'https'
-                except requests.exceptions.SSLError as exc:
-                    if 'CERTIFICATE_VERIFY_FAILED' in str(exc) or not self._plain_http_allowed:
-                        raise self._fail('TLS failed (%s); give ca_path, or list it in insecure_registries '
-                                         'if it really has no valid certificate' % _short(exc))
-                    response, scheme = self._probe('http'), 'http'
-                except requests.exceptions.ConnectionError:
-                    if not self._plain_http_allowed:
-                        raise
-                    response, scheme = self._probe('http'), 'http'
-            except requests.exceptions.Timeout:
-                raise self._fail('no answer within %s seconds' % self.timeout)
-            except requests.exceptions.RequestException as exc:
-                raise self._fail('cannot connect: %s' % _short(exc))
+                    response, scheme = self._detect_scheme()
+                except requests.exceptions.RequestException as exc:
+                    if attempt < self.retries:
+                        self._wait(attempt)
+                        attempt += 1
+                        continue
+                    if isinstance(exc, requests.exceptions.Timeout):
+                        raise self._fail('no answer within %s seconds (tried %d times)' % (self.timeout, attempt + 1))
+                    raise self._fail('cannot connect (tried %d times): %s' % (attempt + 1, _short(exc)))
+                if response.status_code in RETRY_STATUSES and attempt < self.retries:
+                    response.close()
+                    self._wait(attempt, response.headers.get('Retry-After'))
+                    attempt += 1
+                    continue
+                break
             if response.status_code == 401:
                 self._challenge = parse_challenge(response.headers.get('WWW-Authenticate'))
             elif response.status_code != 200:
@@ -142,75 +167,121 @@ class RegistryClient:
         if params.get('service'):
             query['service'] = params['service']
         creds = self.credentials
-        try:
-            if creds and creds.identity_token:
-                form = dict(query, grant_type='refresh_token', refresh_token=creds.identity_token, client_id='imagefleet')
-                response = self.session.post(realm, data=form, verify=self._verify, timeout=self.timeout)
-            else:
-                query['account'] = creds.username if creds else None
-                response = self.session.get(realm, params=query, auth=creds.basic if creds else None,
-                                            verify=self._verify, timeout=self.timeout)
-        except requests.exceptions.RequestException as exc:
-            raise self._fail('token service %s unreachable: %s' % (realm, _short(exc)))
+        # The token endpoint changes nothing: it is safe to ask again after a failure.
+        if creds and creds.identity_token:
+            form = dict(query, grant_type='refresh_token', refresh_token=creds.identity_token, client_id='imagefleet')
+            response = self._send('POST', realm, True, 'token service %s' % _path(realm), data=form)
+        else:
+            query['account'] = creds.username if creds else None
+            response = self._send('GET', realm, True, 'token service %s' % _path(realm), params=query,
+                                  auth=creds.basic if creds else None)
         if response.status_code in (401, 403):
             raise AuthError('registry %s: the token service refused %s (HTTP %d)'
                             % (self.host, 'user %r' % creds.username if creds else 'anonymous access', response.status_code),
                             registry=self.host, status=response.status_code, code='UNAUTHORIZED')
         if response.status_code != 200:
-            raise self._fail('token service %s answered HTTP %d' % (realm, response.status_code), status=response.status_code)
+            raise self._fail('token service %s answered HTTP %d' % (_path(realm), response.status_code), status=response.status_code)
         try:
             body = response.json()
             token = body.get('token') or body['access_token']
         except (ValueError, KeyError, AttributeError):
-            raise self._fail('token service %s answered without a token' % realm)
+            raise self._fail('token service %s answered without a token' % _path(realm))
         self._tokens.put(scope, token, body.get('expires_in'))
         return token
 
     # -- requests ------------------------------------------------------------
 
+    def _wait(self, attempt, retry_after=None):
+        with self._lock_stats:
+            self.retried += 1
+        time.sleep(backoff_delay(attempt, retry_after))
+
+    def _send(self, method, url, retry, what, **kwargs):
+        """session.request with bounded retries on connection errors, timeouts, 429 and 5xx.
+
+        Returns the last response whatever its status; raises RegistryError
+        (BrokenTransferError when starting over might help) when no answer came.
+        """
+        attempts = self.retries + 1 if retry else 1
+        for attempt in range(attempts):
+            last = attempt + 1 == attempts
+            try:
+                response = self.session.request(method, url, verify=self._verify, timeout=self.timeout, **kwargs)
+            except requests.exceptions.RequestException as exc:
+                # A certificate does not get better by asking again.
+                if not last and not isinstance(exc, requests.exceptions.SSLError):
+                    self._wait(attempt)
+                    continue
+                tries = ' (tried %d times)' % attempts if attempts > 1 else ''
+                if isinstance(exc, requests.exceptions.Timeout):
+                    raise BrokenTransferError('registry %s: %s: no answer within %s seconds%s'
+                                              % (self.host, what, self.timeout, tries), registry=self.host)
+                raise BrokenTransferError('registry %s: %s failed%s: %s' % (self.host, what, tries, _short(exc)),
+                                          registry=self.host)
+            if response.status_code in RETRY_STATUSES and not last:
+                response.close()
+                self._wait(attempt, response.headers.get('Retry-After'))
+                continue
+            return response
+        raise AssertionError('unreachable')  # pragma: no cover
+
     def request(self, method, path_or_url, scope, expect=(200,), headers=None, retry=None, **kwargs):
         """Send with auth, retries and error mapping; return the response when its status is expected.
 
         404 raises NotFoundError unless 404 is expected; retry defaults to
-        True for idempotent methods only (a consumed upload body cannot be resent).
+        True for idempotent methods only (a consumed upload body cannot be resent:
+        such a request fails with BrokenTransferError and the caller starts over).
         """
         base = self.ping()
         url = path_or_url if '://' in path_or_url else base + path_or_url
         retry = method in _IDEMPOTENT if retry is None else retry
-        attempt = 0
         renewed = False
         while True:
             send_headers = dict(headers or {})
             send_headers.update(self._auth_headers(scope))
             basic = self.credentials.basic if self.credentials and self._challenge and self._challenge.scheme == 'basic' else None
-            try:
-                response = self.session.request(method, url, headers=send_headers, auth=basic, verify=self._verify,
-                                                timeout=self.timeout, **kwargs)
-            except requests.exceptions.RequestException as exc:
-                if retry and attempt < self.retries:
-                    time.sleep(backoff_delay(attempt))
-                    attempt += 1
-                    continue
-                if isinstance(exc, requests.exceptions.Timeout):
-                    raise self._fail('%s %s: no answer within %s seconds' % (method, _path(url), self.timeout))
-                raise self._fail('%s %s failed: %s' % (method, _path(url), _short(exc)))
+            response = self._send(method, url, retry, '%s %s' % (method, _path(url)), headers=send_headers, auth=basic,
+                                  **kwargs)
             status = response.status_code
             if status in expect:
                 return response
             if status == 401 and not renewed and self._challenge_allows_renewal(response, scope):
+                # A token expired mid-run: a fresh one is fetched on the next send.
                 renewed = True
-                continue
-            if status in RETRY_STATUSES and retry and attempt < self.retries:
-                response.close()
-                time.sleep(backoff_delay(attempt, response.headers.get('Retry-After')))
-                attempt += 1
-                continue
-            raise self._error_for(method, url, response)
+                if retry:
+                    continue
+                raise BrokenTransferError('registry %s: %s %s: token expired mid-upload' % (self.host, method, _path(url)),
+                                          registry=self.host, status=status)
+            error = self._error_for(method, url, response)
+            if not retry and status in RETRY_STATUSES:
+                error = BrokenTransferError(error.message, status=status, code=error.code, registry=self.host)
+            raise error
+
+    def get_small(self, path, scope, limit, what, headers=None):
+        """(response, body) of a GET read whole under limit bytes; a body that breaks off is fetched again."""
+        attempt = 0
+        while True:
+            response = self.request('GET', path, scope, headers=headers, stream=True)
+            try:
+                return response, _read_capped(response, limit, what)
+            except requests.exceptions.RequestException as exc:
+                if attempt >= self.retries:
+                    raise BrokenTransferError('registry %s: %s broke off while reading (tried %d times): %s'
+                                              % (self.host, what, attempt + 1, _short(exc)), registry=self.host)
+            self._wait(attempt)
+            attempt += 1
 
     @staticmethod
-    def backoff(attempt):
+    def iter_body(response, what):
+        """Chunks of a streamed body; a connection lost mid-body becomes BrokenTransferError (start over)."""
+        try:
+            yield from response.iter_content(CHUNK_SIZE)
+        except requests.exceptions.RequestException as exc:
+            raise BrokenTransferError('%s broke off while reading: %s' % (what, _short(exc)))
+
+    def backoff(self, attempt):
         """Wait before trying again an operation that is retried above the request level (an upload)."""
-        time.sleep(backoff_delay(attempt))
+        self._wait(attempt)
 
     def _challenge_allows_renewal(self, response, scope):
         """After a 401 mid-run: learn the challenge / drop a stale token, and say whether to resend."""
@@ -241,9 +312,8 @@ class RegistryClient:
 
     def get_manifest(self, repository, ref):
         """The manifest at ref (tag or digest), verified against the digest when pinned."""
-        response = self.request('GET', '/v2/%s/manifests/%s' % (repository, ref), _pull(repository),
-                                headers={'Accept': _MANIFEST_ACCEPT}, stream=True)
-        raw = _read_capped(response, mt.MAX_MANIFEST_BYTES, 'manifest %s:%s' % (repository, ref))
+        response, raw = self.get_small('/v2/%s/manifests/%s' % (repository, ref), _pull(repository), mt.MAX_MANIFEST_BYTES,
+                                       'manifest %s:%s' % (repository, ref), headers={'Accept': _MANIFEST_ACCEPT})
         try:
             manifest = parse_manifest(raw, response.headers.get('Content-Type'))
         except ManifestError as exc:
@@ -287,8 +357,7 @@ class RegistryClient:
 
     def get_blob_bytes(self, repository, digest, limit):
         """A small blob (a config) read whole, capped at limit bytes."""
-        response = self.open_blob(repository, digest)
-        return _read_capped(response, limit, 'blob %s' % digest)
+        return self.get_small('/v2/%s/blobs/%s' % (repository, digest), _pull(repository), limit, 'blob %s' % digest)[1]
 
     def mount_blob(self, repository, digest, from_repository):
         """Try a cross-repository mount. True if mounted; else None (an upload was opened and is abandoned)."""
@@ -304,7 +373,11 @@ class RegistryClient:
         a mismatch or a body that stops early.
         """
         scope = _push(repository)
-        response = self.request('POST', '/v2/%s/blobs/uploads/' % repository, scope, expect=(202,), retry=True)
+        try:
+            response = self.request('POST', '/v2/%s/blobs/uploads/' % repository, scope, expect=(202,), retry=True)
+        except BrokenTransferError as exc:
+            # Already tried self.retries times: starting the whole upload over would only multiply that.
+            raise RegistryError(exc.message, status=exc.status, code=exc.code, registry=self.host)
         location = urljoin(self.ping() + '/', response.headers['Location'])
         location += ('&' if '?' in location else '?') + 'digest=' + quote(digest)
         self.request('PUT', location, scope, expect=(201,), headers={'Content-Type': 'application/octet-stream'},

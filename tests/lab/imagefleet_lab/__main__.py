@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import fixtures, fleet, server, state
+from . import faultproxy, fixtures, fleet, server, spawn, state, tokenissuer
 from .auth import AUTH_MODES
 
 
@@ -25,7 +25,8 @@ def cmd_up(args) -> dict:
         server.stop(current)  # stale: a dead or unreachable registry from an earlier run
     if args.auth != "none" and not (args.user and args.password):
         raise SystemExit("--auth htpasswd needs --user and --password")
-    auth = AUTH_MODES[args.auth](args.user, args.password)
+    auth = AUTH_MODES[args.auth](args.user, args.password, token_lifetime=args.token_lifetime,
+                                 token_advertised=args.token_advertised)
     # A fresh data dir each time: fixtures are re-pushed and old uploads do not linger.
     directory = path.parent / "lab"
     shutil.rmtree(directory, ignore_errors=True)
@@ -58,6 +59,39 @@ def cmd_fleet(args) -> dict:
                        tags_per_repo=args.tags_per_repo, prefix=args.prefix, workers=args.workers)
 
 
+def cmd_issuer(args) -> dict:
+    tokenissuer.serve(args.config, args.port, args.lifetime)
+    return {"stopped": True}
+
+
+def cmd_proxy_serve(args) -> dict:
+    faultproxy.serve(args.upstream, json.loads(args.rules), args.port, args.lifetime)
+    return {"stopped": True}
+
+
+def cmd_proxy(args) -> dict:
+    """Start (idempotent per state file) or stop a fault proxy in front of a registry."""
+    path = Path(args.state)
+    current = state.load(path)
+    if args.action == "down":
+        if current:
+            spawn.stop(current["pid"], current["marker"])
+            path.unlink()
+        return {"stopped": bool(current)}
+    if current:
+        spawn.stop(current["pid"], current["marker"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    port = spawn.free_port()
+    url = f"http://127.0.0.1:{port}"
+    marker = str(path)
+    pid = spawn.start(["proxy-serve", "--upstream", args.upstream, "--port", str(port), "--rules", args.rules,
+                       "--lifetime", str(args.lifetime), "--marker", marker],
+                      url + faultproxy.CONTROL + "stats", path.with_suffix(".log"))
+    proxy = {"registry": f"127.0.0.1:{port}", "url": url, "pid": pid, "upstream": args.upstream, "marker": marker}
+    state.save(path, proxy)
+    return proxy
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="imagefleet_lab", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -68,6 +102,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--password")
     up.add_argument("--tls", action="store_true", help="serve HTTPS with a lab CA (state ca_path)")
     up.add_argument("--no-fixtures", action="store_true")
+    up.add_argument("--token-lifetime", type=int, help="--auth token: seconds a token really lasts")
+    up.add_argument("--token-advertised", type=int, help="--auth token: expires_in announced (may lie)")
     up.set_defaults(func=cmd_up)
 
     down = commands.add_parser("down", help="stop the lab registry and remove the state file")
@@ -85,6 +121,28 @@ def parser() -> argparse.ArgumentParser:
 
     for sub in (up, down, build):
         sub.add_argument("--state", default=state.default_path(), help="state file (env IMAGEFLEET_LAB_STATE)")
+
+    proxy = commands.add_parser("proxy", help="start or stop a fault-injecting proxy (faultproxy.py)")
+    proxy.add_argument("action", choices=["up", "down"])
+    proxy.add_argument("--state", required=True, help="the proxy's own state file")
+    proxy.add_argument("--upstream", help="host:port of the registry behind it")
+    proxy.add_argument("--rules", default="[]", help="JSON list of fault rules")
+    proxy.add_argument("--lifetime", type=float, default=900, help="seconds before it exits on its own")
+    proxy.set_defaults(func=cmd_proxy)
+
+    proxy_serve = commands.add_parser("proxy-serve", help=argparse.SUPPRESS)
+    proxy_serve.add_argument("--upstream", required=True)
+    proxy_serve.add_argument("--port", type=int, required=True)
+    proxy_serve.add_argument("--rules", default="[]")
+    proxy_serve.add_argument("--lifetime", type=float, default=900)
+    proxy_serve.add_argument("--marker", help="identifies the process for `proxy down`")
+    proxy_serve.set_defaults(func=cmd_proxy_serve)
+
+    issuer = commands.add_parser("issuer", help=argparse.SUPPRESS)
+    issuer.add_argument("--port", type=int, required=True)
+    issuer.add_argument("--lifetime", type=float, default=3600)
+    issuer.add_argument("--config", required=True)
+    issuer.set_defaults(func=cmd_issuer)
     return top
 
 

@@ -4,15 +4,18 @@
 
 """Registry auth modes. Each mode writes what it needs and returns the `auth:` config section.
 
-A token mode (an issuer process plus `auth.token`) fits here later: subclass LabAuth,
-return the token section from configure(), start the issuer in start(), stop it in stop().
+TokenAuth runs a small issuer process (tokenissuer.py) next to the registry.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
+
+from . import spawn
+from .tokenissuer import write_key_and_cert
 
 
 class LabAuth:
@@ -20,9 +23,10 @@ class LabAuth:
 
     name = "none"
 
-    def __init__(self, username: str | None = None, password: str | None = None):
+    def __init__(self, username: str | None = None, password: str | None = None, **options):
         self.username = username
         self.password = password
+        self.options = options
 
     def configure(self, directory: Path) -> dict:
         """Write files under `directory`; return the registry's `auth` section (empty for none)."""
@@ -66,4 +70,41 @@ class HtpasswdAuth(LabAuth):
         return {"htpasswd": {"realm": "imagefleet-lab", "path": str(path)}}
 
 
-AUTH_MODES = {mode.name: mode for mode in (LabAuth, HtpasswdAuth)}
+class TokenAuth(LabAuth):
+    """`auth: token` with a lab issuer: the user may pull and push, `reader` (same password) only
+    pull, anonymous only pull. Options: token_lifetime (real, seconds), token_advertised (expires_in)."""
+
+    name = "token"
+    reader = "reader"
+
+    def configure(self, directory: Path) -> dict:
+        files = write_key_and_cert(directory)
+        self.options["port"] = port = spawn.free_port()
+        lifetime = int(self.options.get("token_lifetime") or 300)
+        config = {
+            "issuer": "lab-issuer", "service": "lab-registry", "key": files["key"],
+            "users": {self.username: {"password": self.password, "actions": ["pull", "push"]},
+                      self.reader: {"password": self.password, "actions": ["pull"]}},
+            "anonymous": ["pull"], "lifetime": lifetime,
+            "advertised": int(self.options.get("token_advertised") or lifetime),
+            "token_log": str(directory / "issued-tokens.log"),
+        }
+        config_path = directory / "issuer.json"
+        config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")
+        config_path.chmod(0o600)
+        return {"token": {"realm": f"http://127.0.0.1:{port}/token", "service": "lab-registry",
+                          "issuer": "lab-issuer", "rootcertbundle": files["cert"]}}
+
+    def start(self, directory: Path) -> dict:
+        config_path = str(directory / "issuer.json")
+        url = f"http://127.0.0.1:{self.options['port']}"
+        pid = spawn.start(["issuer", "--port", str(self.options["port"]), "--config", config_path],
+                          url + "/stats", directory / "issuer.log")
+        return {"issuer_pid": pid, "issuer_url": url, "issuer_config": config_path,
+                "token_log": str(directory / "issued-tokens.log"), "reader_username": self.reader}
+
+    def stop(self, state: dict) -> None:
+        spawn.stop(state.get("issuer_pid"), state.get("issuer_config", ""))
+
+
+AUTH_MODES = {mode.name: mode for mode in (LabAuth, HtpasswdAuth, TokenAuth)}

@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The operator playbooks (audit, migrate, verify) end to end with ansible-playbook, as operators run them, on a
+# private lab registry (started here, stopped on exit): rule globs through the real catalog, --check writing nothing
+# but the reports, batched conversion with progress lines, changed=0 on a re-run, the report counts, the mapping,
+# verify passing (deep) and failing on schema 1 and missing destinations, imagefleet_select, and fleet mode through
+# the registry_images inventory with --limit.
+
+set -eu -o pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="${HERE}"
+while [ "${ROOT}" != / ] && [ ! -f "${ROOT}/galaxy.yml" ]; do ROOT="$(dirname "${ROOT}")"; done
+COLLECTIONS="$(cd "${ROOT}/../../.." && pwd)"
+PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
+export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-${COLLECTIONS}}"
+export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/playbook_migrate.XXXXXX")"
+STATE="${WORK}/lab/state.json"
+lab() { PYTHONPATH="${ROOT}/tests/lab" "${PYTHON}" -m imagefleet_lab "$@"; }
+cleanup() {
+    set +e
+    [ -f "${STATE}" ] && lab down --state "${STATE}" >/dev/null
+    rm -rf "${WORK}"
+}
+trap cleanup EXIT
+
+set -x
+cd "${WORK}"
+lab up --state "${STATE}" >lab.json
+REG="$("${PYTHON}" -c 'import json,sys; print(json.load(open(sys.argv[1]))["registry"])' lab.json)"
+play() { ansible-playbook "${ROOT}/playbooks/$1.yml" "${@:2}"; }
+json() { "${PYTHON}" -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+
+# Two rules: every tag of legacy/* (8 schema 1 images), tag 1 of modern/* (v2s2, OCI, a list, an index).
+cat >rules.yml <<VARS
+imagefleet_sources:
+  - registry: "${REG}"
+    repositories: ['legacy/*']
+    dest_prefix: "${REG}/converted"
+  - registry: "${REG}"
+    repositories: ['modern/*']
+    tags: ['1']
+    dest_prefix: "${REG}/converted"
+imagefleet_report_dir: "${WORK}/report"
+imagefleet_batch_size: 5
+VARS
+DESTS="$("${PYTHON}" -c 'import json,sys; print(json.dumps({"dests": sys.argv[1:]}))' \
+    "${REG}"/converted/legacy/{multi:1,multi:2,multi:latest,repeated:1,single:1,single:2,big:1,dupid:1} \
+    "${REG}"/converted/modern/{v2s2:1,oci:1,list:1,index:1})"
+
+# --- audit: the globs expand through the catalog; read-only; the report counts --------------------------------
+play audit -e @rules.yml "$@" | tee audit.log
+json report/audit.json 'd["totals"]["images"], d["totals"]["by_format"], d["totals"]["legacy"], d["totals"]["needs_conversion"]' | tee counts
+[ "$(cat counts)" = "12 {'oci': 1, 'oci_index': 1, 'v2s1': 8, 'v2s2': 1, 'v2s2_list': 1} 10 12" ]
+[ "$(json report/audit.json 'sorted(i["src"] for i in d["images"] if i["repository"] == "legacy/multi")')" = \
+  "['${REG}/legacy/multi:1', '${REG}/legacy/multi:2', '${REG}/legacy/multi:latest']" ]
+grep -q '<svg' report/audit.html
+! grep -Eq '<script|<link|src=|@import' report/audit.html
+[ "$(grep -c '^| `' report/audit.md)" = 10 ]
+ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
+
+# --- migrate --check: nothing written to the registry, the reports are -----------------------------------------
+rm -rf report
+play migrate -e @rules.yml --check "$@" | tee check.log
+grep -q 'batch 3/3: 2 images, 2 to convert, 0 already done, 0 failed' check.log
+ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
+[ "$(json report/audit.json 'd["totals"]["needs_conversion"]')" = 12 ]
+[ "$(wc -l <report/mapping.csv)" = 1 ]          # the header: nothing converted yet
+
+# --- migrate: every image converted, in three batches, one progress line each ---------------------------------
+play migrate -e @rules.yml "$@" | tee migrate.log
+grep -q 'batch 1/3: 5 images, 5 converted, 0 already done, 0 failed' migrate.log
+grep -q 'batch 2/3: 5 images, 5 converted, 0 already done, 0 failed' migrate.log
+grep -q 'batch 3/3: 2 images, 2 converted, 0 already done, 0 failed' migrate.log
+grep -q 'verify: 12 destinations, 12 good, 0 bad' migrate.log
+ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=true -e "mapping_file=${WORK}/report/mapping.json" "$@"
+[ "$(json report/audit.json 'd["totals"]["needs_conversion"], d["totals"]["by_status"]')" = "0 {'done': 12}" ]
+[ "$(wc -l <report/mapping.csv)" = 13 ]
+head -1 report/mapping.csv | grep -qx 'old_reference,old_digest,new_reference,new_digest'
+cp report/audit.json audit.first.json
+
+# --- migrate again: nothing changes, not even the reports ------------------------------------------------------
+play migrate -e @rules.yml "$@" | tee again.log
+grep -Eq '^localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' again.log
+cmp report/audit.json audit.first.json
+# ... and in check mode neither
+play migrate -e @rules.yml --check "$@" | tee again-check.log
+grep -Eq '^localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' again-check.log
+
+# --- verify: passes, also re-hashing every layer ----------------------------------------------------------------
+play verify -e @rules.yml -e imagefleet_verify_deep=true "$@" | tee verify.log
+grep -q 'verify: 12 destinations, 12 good, 0 bad (every layer re-hashed)' verify.log
+
+# --- verify fails on a schema 1 destination and on a missing one, naming each and why ---------------------------
+cat >bad.yml <<VARS
+imagefleet_images:
+  - {src: "${REG}/legacy/single:1", dest: "${REG}/converted/legacy/single:1"}
+  - {src: "${REG}/legacy/single:1", dest: "${REG}/legacy/multi:1"}
+  - {src: "${REG}/legacy/single:1", dest: "${REG}/nowhere/missing:1"}
+VARS
+if play verify -e @bad.yml "$@" >bad.log 2>&1; then cat bad.log; exit 1; fi
+cat bad.log
+grep -q "verification failed: ${REG}/legacy/multi:1: is still Docker schema 1 (v2s1), not v2s2" bad.log
+grep -q "verification failed: ${REG}/nowhere/missing:1: does not exist" bad.log
+! grep -q "verification failed: ${REG}/converted/legacy/single:1" bad.log
+grep -Eq '^localhost +: .*failed=1 ' bad.log
+
+# --- imagefleet_select: only what the JMESPath expression chooses -----------------------------------------------
+cat >select.yml <<VARS
+imagefleet_sources:
+  - {registry: "${REG}", repositories: ['legacy/single', 'modern/*'], tags: ['1'], dest_prefix: "${REG}/selected"}
+imagefleet_select: "[?format=='v2s1' || format=='oci']"
+imagefleet_report_dir: "${WORK}/report-select"
+VARS
+play migrate -e @select.yml "$@" | tee select.log
+grep -q 'batch 1/1: 2 images, 2 converted, 0 already done, 0 failed' select.log
+[ "$(json report-select/mapping.json '[i["old_reference"] for i in d["images"]]')" = "['${REG}/legacy/single:1', '${REG}/modern/oci:1']" ]
+
+# --- fleet mode: the registry_images inventory, --limit to a format group, destinations from a prefix -------------
+cat >fleet.registry_images.yml <<VARS
+plugin: imagefleet.registry.registry_images
+registries:
+  - url: "${REG}"
+    repositories: ['legacy/*', 'modern/*']
+    tags: ['1']
+compose:
+  imagefleet_dest_prefix: "'${REG}/fleet'"
+VARS
+ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/migrate.yml" --limit format_v2s1 \
+    -e "imagefleet_report_dir=${WORK}/report-fleet" -e imagefleet_batch_size=2 "$@" | tee fleet.log
+grep -q 'batch 3/3: 1 images, 1 converted, 0 already done, 0 failed' fleet.log
+grep -q 'verify: 5 destinations, 5 good, 0 bad' fleet.log
+[ "$(json report-fleet/audit.json 'd["totals"]["images"], d["totals"]["by_format"]')" = "5 {'v2s1': 5}" ]
+ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/migrate.yml" --limit format_v2s1 \
+    -e "imagefleet_report_dir=${WORK}/report-fleet" "$@" | tee fleet-again.log
+grep -Eq ' : ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' fleet-again.log
+ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/verify.yml" --limit format_v2s1 "$@" | tee fleet-verify.log
+grep -q 'verify: 5 destinations, 5 good, 0 bad' fleet-verify.log

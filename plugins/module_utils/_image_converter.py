@@ -87,6 +87,13 @@ def _layer_digests(manifest):
     return list(dict.fromkeys(digests))
 
 
+def converted_format(source_format, target_format):
+    """The format a conversion produces: lists stay lists (of the target's kind)."""
+    if source_format in (mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI_INDEX):
+        return mt.FORMAT_V2S2_LIST if target_format == mt.FORMAT_V2S2 else mt.FORMAT_OCI_INDEX
+    return target_format
+
+
 def target_tag(src, dest):
     """The destination tag: dest's own, else the source's; a digest-pinned destination makes no sense."""
     if dest.digest and not dest.tag:
@@ -125,7 +132,7 @@ class ImageConverter:
             self._learn_from(existing, job)
             predicted = self._build(job, source, target_format)
             if predicted is not None and predicted.digest == existing.digest:
-                return self._result(src, dest, tag, source, existing, predicted, False, stats, None)
+                return self._result(src, dest, tag, source, existing, predicted, False, stats, None, target_format)
             if not (in_place or force):
                 raise ConflictError(
                     'destination %s:%s already holds %s (%s), which is not the %s conversion of source %s (%s)%s; '
@@ -139,14 +146,14 @@ class ImageConverter:
             # not read to predict a digest that needs their diff_ids.
             if predicted is None:
                 predicted = self._build(job, source, target_format)
-            return self._result(src, dest, tag, source, existing, predicted, True, stats, backup_tag)
+            return self._result(src, dest, tag, source, existing, predicted, True, stats, backup_tag, target_format)
 
         job.mode = WRITE
         built = self._build(job, source, target_format)
         if existing is not None and backup_tag:
             self._backup(job, existing, backup_tag, force)
         self._push(job, built, tag)
-        return self._result(src, dest, tag, source, existing, built, True, stats, backup_tag)
+        return self._result(src, dest, tag, source, existing, built, True, stats, backup_tag, target_format)
 
     # -- decisions -----------------------------------------------------------
 
@@ -291,8 +298,9 @@ class ImageConverter:
     # -- results -------------------------------------------------------------
 
     @staticmethod
-    def _result(src, dest, tag, source, existing, target, changed, stats, backup_tag):
+    def _result(src, dest, tag, source, existing, target, changed, stats, backup_tag, target_format):
         dest_digest = target.digest if target is not None else None
+        dest_format = converted_format(source.format, target_format)
         dest_ref = dest.with_tag(tag)
         before = {'format': existing.format, 'digest': existing.digest} if existing is not None else None
         result = {
@@ -301,10 +309,10 @@ class ImageConverter:
             'src_digest': source.digest,
             'src_format': source.format,
             'dest_digest': dest_digest,
-            'dest_format': target.format if target is not None else None,
+            'dest_format': dest_format,
             'changed': changed,
             'backup': str(dest.with_tag(backup_tag)) if backup_tag and changed and existing is not None else None,
-            'diff': {'before': before, 'after': {'format': target.format if target else None, 'digest': dest_digest}},
+            'diff': {'before': before, 'after': {'format': dest_format, 'digest': dest_digest}},
         }
         result.update(stats.as_dict())
         return result

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
-from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
+from ansible_collections.imagefleet.registry.plugins.module_utils._reference import DEFAULT_TAG, parse_reference
 
 TARGET_FORMATS = (mt.FORMAT_V2S2, mt.FORMAT_OCI)
 
@@ -36,9 +36,10 @@ def derive_dest(src, dest_registry=None, dest_prefix=None):
     if not base:
         return None
     ref = parse_reference(src)
-    if not ref.tag:
-        raise InvalidReferenceError('source %s has no tag to push its conversion to' % src, reference=src)
-    return str(parse_reference('%s/%s:%s' % (base.rstrip('/'), ref.repository, ref.tag)))
+    tag = ref.tag or (None if ref.digest else DEFAULT_TAG)
+    if not tag:
+        raise InvalidReferenceError('source %s is pinned by digest only; give its destination with a tag' % src, reference=src)
+    return str(parse_reference('%s/%s:%s' % (base.rstrip('/'), ref.repository, tag)))
 
 
 def converted_format(src_format, target_format):

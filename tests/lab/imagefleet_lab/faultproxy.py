@@ -13,6 +13,7 @@ Rules decide, per request, whether to forward it untouched or to break it:
    "status": 503, "retry_after": "1",           # status / serve
    "body": "...", "content_type": "text/html",   # serve
    "pad": N,                                     # serve: N spaces before the body's last character
+   "headers": {"WWW-Authenticate": "..."},       # status / serve: extra response headers
    "delay": 5.0,                                 # hang (capped at 120 s)
    "rate": 262144}                               # slow: bytes per second both ways
 
@@ -232,8 +233,10 @@ class Handler(BaseHTTPRequestHandler):
             body = self._read_body(rate=float(rule.spec.get("rate", 256 * 1024)) if action == "slow" else None)
             if action == "status":
                 status = int(rule.spec.get("status", 503))
-                extra = {"Retry-After": str(rule.spec["retry_after"])} if rule.spec.get("retry_after") is not None else {}
-                code = "TOOMANYREQUESTS" if status == 429 else "UNAVAILABLE"
+                extra = dict(rule.spec.get("headers") or {})
+                if rule.spec.get("retry_after") is not None:
+                    extra["Retry-After"] = str(rule.spec["retry_after"])
+                code = {429: "TOOMANYREQUESTS", 401: "UNAUTHORIZED"}.get(status, "UNAVAILABLE")
                 self._answer(status, json.dumps({"errors": [{"code": code, "message": "injected by the fault proxy"}]}).encode(),
                              extra=extra)
                 return

@@ -304,6 +304,8 @@ class RegistryClient:
                 text += ' (the credentials lack the scope %s)' % challenge.params.get('scope', 'needed')
             elif not self.credentials:
                 text += ' (no credentials: give username/password or log in with docker login)'
+            elif status == 401:
+                text += ' (the registry refused the credentials of user %r)' % self.credentials.username
             return AuthError('registry %s: %s' % (self.host, text), status=status, code=code or 'UNAUTHORIZED',
                              registry=self.host)
         return self._fail(text, status=status, code=code)

@@ -10,7 +10,8 @@
 set -eu -o pipefail
 
 STATE="${1:?usage: demo.sh STATE_FILE}"
-DIR="$(cd "$(dirname "${STATE}")" 2>/dev/null && pwd || { mkdir -p "$(dirname "${STATE}")" && cd "$(dirname "${STATE}")" && pwd; })"
+mkdir -p "$(dirname "${STATE}")"
+DIR="$(cd "$(dirname "${STATE}")" && pwd)"
 STATE="${DIR}/$(basename "${STATE}")"
 REPORT="${DIR}/imagefleet-report"
 LOGS="${DIR}/logs"
@@ -18,7 +19,7 @@ PYTHON="${PYTHON:-python}"
 command -v "${PYTHON}" >/dev/null || PYTHON=python3
 export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1 ANSIBLE_LOCALHOST_WARNING=false ANSIBLE_INVENTORY_UNPARSED_WARNING=false
 
-if [ -t 1 ]; then BOLD=$'\e[1m'; DIM=$'\e[2m'; GREEN=$'\e[32m'; RED=$'\e[31m'; OFF=$'\e[0m'; else BOLD= DIM= GREEN= RED= OFF=; fi
+if [ -t 1 ]; then BOLD=$'\e[1m'; DIM=$'\e[2m'; GREEN=$'\e[32m'; RED=$'\e[31m'; OFF=$'\e[0m'; else BOLD='' DIM='' GREEN='' RED='' OFF=''; fi
 step=0
 title() { step=$((step + 1)); printf '\n%s%d. %s%s\n' "${BOLD}" "${step}" "$1" "${OFF}"; }
 say() { printf '   %s\n' "$@"; }

@@ -155,8 +155,8 @@ def render_markdown(document):
         '|---|%s---:|---:|' % ('---:|' * len(formats)),
     ]
     for bucket in registries + [dict(totals, registry='**all**')]:
-        lines.append('| %s | %s | %d | %d |' % (bucket['registry'], ' | '.join(str(bucket['by_format'].get(f, 0)) for f in formats),
-                                               bucket['images'], bucket['needs_conversion']))
+        counts = ' | '.join(str(bucket['by_format'].get(f, 0)) for f in formats)
+        lines.append('| %s | %s | %d | %d |' % (bucket['registry'], counts, bucket['images'], bucket['needs_conversion']))
     lines += ['', '## Images needing conversion', '']
     rows = [r for r in document['images'] if legacy(r) or r['status'] == MISSING_SOURCE]
     if not rows:
@@ -165,8 +165,9 @@ def render_markdown(document):
         lines.append('| Image | Format | Digest | Destination | Target | State |')
         lines.append('|---|---|---|---|---|---|')
         for r in rows:
-            lines.append('| `%s` | %s | `%s` | `%s` | %s | %s |' % (r['src'], r.get('format') or MISSING, _short(r.get('digest')),
-                                                             r.get('dest') or '-', r['target_format'], _destination_cell(r)))
+            cells = (r['src'], r.get('format') or MISSING, _short(r.get('digest')), r.get('dest') or '-', r['target_format'],
+                     _destination_cell(r))
+            lines.append('| `%s` | %s | `%s` | `%s` | %s | %s |' % cells)
     return '\n'.join(lines) + '\n'
 
 

@@ -28,6 +28,7 @@ attributes:
     description: Nothing changes, so there is nothing to diff.
   idempotent:
     support: full
+    description: Read-only; the same catalog gives the same result.
 options:
   registry:
     description:
@@ -65,7 +66,7 @@ options:
     type: str
   format:
     description:
-      - Target format written into each RV(images[].format).
+      - Target format written into each entry of RV(images).
     type: str
     choices: [v2s2, oci]
   parallel:

@@ -32,6 +32,7 @@ attributes:
     description: Reports are regenerated whole; see RV(changed_files).
   idempotent:
     support: full
+    description: A file is only written when its content changes.
 options:
   path:
     description:

@@ -32,6 +32,7 @@ attributes:
     description: Nothing changes, so there is nothing to diff.
   idempotent:
     support: full
+    description: Read-only; verifying again gives the same result.
 options:
   images:
     description:

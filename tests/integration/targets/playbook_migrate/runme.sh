@@ -60,7 +60,7 @@ json report/audit.json 'd["totals"]["images"], d["totals"]["by_format"], d["tota
 [ "$(json report/audit.json 'sorted(i["src"] for i in d["images"] if i["repository"] == "legacy/multi")')" = \
   "['${REG}/legacy/multi:1', '${REG}/legacy/multi:2', '${REG}/legacy/multi:latest']" ]
 grep -q '<svg' report/audit.html
-! grep -Eq '<script|<link|src=|@import' report/audit.html
+if grep -Eq '<script|<link|src=|@import' report/audit.html; then exit 1; fi
 [ "$(grep -c '^| `' report/audit.md)" = 10 ]
 ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
 
@@ -107,7 +107,7 @@ if play verify -e @bad.yml "$@" >bad.log 2>&1; then cat bad.log; exit 1; fi
 cat bad.log
 grep -q "verification failed: ${REG}/legacy/multi:1: is still Docker schema 1 (v2s1), not v2s2" bad.log
 grep -q "verification failed: ${REG}/nowhere/missing:1: does not exist" bad.log
-! grep -q "verification failed: ${REG}/converted/legacy/single:1" bad.log
+if grep -q "verification failed: ${REG}/converted/legacy/single:1" bad.log; then exit 1; fi
 grep -Eq '^localhost +: .*failed=1 ' bad.log
 
 # --- imagefleet_select: only what the JMESPath expression chooses -----------------------------------------------

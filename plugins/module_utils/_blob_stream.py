@@ -41,6 +41,10 @@ class _Gunzip:
     def __init__(self):
         self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
 
+    @property
+    def complete(self):
+        return self._inflate.eof
+
     def feed(self, data):
         out = []
         while data:
@@ -55,11 +59,17 @@ class _Decompressor:
     def __init__(self, factory):
         self._obj = factory()
 
+    @property
+    def complete(self):
+        return self._obj.eof
+
     def feed(self, data):
         return self._obj.decompress(data)
 
 
 class _Identity:
+    complete = True
+
     @staticmethod
     def feed(data):
         return data
@@ -119,6 +129,9 @@ class BlobHasher:
                                       digest=self.digest, actual=actual)
         if not self._want_diff_id:
             return None
+        if not self._inflate.complete:
+            # A registry serves a truncated layer under its own digest: its diff_id would be wrong, silently.
+            raise DigestMismatchError('blob %s is corrupt: its compressed stream ends early' % self.digest, digest=self.digest)
         return 'sha256:' + self._diff_hasher.hexdigest()
 
 

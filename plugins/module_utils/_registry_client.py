@@ -288,9 +288,13 @@ class RegistryClient:
         challenge = parse_challenge(response.headers.get('WWW-Authenticate'))
         if challenge is None or challenge.error == 'insufficient_scope':
             return False
+        sent_basic = self._challenge is not None and self._challenge.scheme == 'basic'
         self._challenge = challenge
         self._tokens.drop(scope)
-        return challenge.scheme == 'bearer' or bool(self.credentials)
+        if challenge.scheme == 'bearer':
+            return True
+        # Basic credentials already refused would only be refused again.
+        return bool(self.credentials) and not sent_basic
 
     def _error_for(self, method, url, response):
         status = response.status_code

@@ -1,0 +1,218 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""RegistryClient against a scripted session: retries, renewal, TLS/plain-HTTP decisions, error mapping."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+import requests
+from requests.structures import CaseInsensitiveDict
+
+from ansible_collections.imagefleet.registry.plugins.module_utils import _registry_client
+from ansible_collections.imagefleet.registry.plugins.module_utils._credentials import Credentials
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import AuthError, NotFoundError, RegistryError
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import BrokenTransferError, RegistryClient
+
+MANIFEST = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.manifest.v1+json',
+                       'config': {'mediaType': 'application/vnd.oci.image.config.v1+json', 'size': 2,
+                                  'digest': 'sha256:' + 'a' * 64}, 'layers': []}).encode()
+
+
+class BreakingRaw(io.BytesIO):
+    """A body that loses its connection after the first read."""
+
+    def read(self, *args):
+        if self.tell():
+            raise requests.exceptions.ChunkedEncodingError('connection broken')
+        return super().read(5)
+
+
+def response(status=200, body=b'', headers=None, raw=None):
+    resp = requests.Response()
+    resp.status_code = status
+    resp.headers = CaseInsensitiveDict(headers or {})
+    resp.raw = raw if raw is not None else io.BytesIO(body)
+    resp.url = 'https://reg.example/'
+    return resp
+
+
+class FakeSession:
+    """Answers each request from a script: a response, an exception to raise, or a callable."""
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.calls = []
+        self.headers = {}
+
+    def request(self, method, url, **kwargs):
+        self.calls.append((method, url, kwargs))
+        if not self.script:
+            raise AssertionError('unexpected request %s %s' % (method, url))
+        step = self.script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step(method, url, kwargs) if callable(step) else step
+
+    def get(self, url, **kwargs):
+        return self.request('GET', url, **kwargs)
+
+    def close(self):
+        pass
+
+
+@pytest.fixture(autouse=True)
+def no_sleep(monkeypatch):
+    slept = []
+    monkeypatch.setattr(_registry_client.time, 'sleep', slept.append)
+    return slept
+
+
+def client(script, host='reg.example', pinged=True, **kwargs):
+    kwargs.setdefault('retries', 3)
+    new = RegistryClient(host, **kwargs)
+    new.session = FakeSession(script)
+    if pinged:
+        new._base = 'https://' + host
+    return new
+
+
+def test_503_then_success_is_retried():
+    c = client([response(503), response(200, MANIFEST)])
+    assert c.request('GET', '/v2/a/manifests/1', 'scope').status_code == 200
+    assert c.retried == 1
+
+
+def test_retry_after_is_honoured(no_sleep):
+    c = client([response(429, headers={'Retry-After': '2'}), response(200)])
+    c.request('HEAD', '/v2/a/blobs/x', 'scope')
+    assert no_sleep == [2.0]
+
+
+def test_connection_errors_are_retried_then_reported():
+    c = client([requests.exceptions.ConnectTimeout('t')] * 4, timeout=7)
+    with pytest.raises(BrokenTransferError, match=r'no answer within 7 seconds \(tried 4 times\)'):
+        c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert len(c.session.calls) == 4
+
+
+def test_a_streamed_upload_is_not_resent_but_marked_restartable():
+    c = client([response(503)])
+    with pytest.raises(BrokenTransferError):
+        c.request('PUT', '/v2/a/blobs/uploads/u?digest=d', 'scope', expect=(201,), data=iter([b'x']), retry=False)
+    assert len(c.session.calls) == 1
+
+
+def test_client_errors_are_not_retried():
+    c = client([response(404, json.dumps({'errors': [{'code': 'MANIFEST_UNKNOWN', 'message': 'unknown'}]}).encode(),
+                         {'Content-Type': 'application/json'})])
+    with pytest.raises(NotFoundError, match='MANIFEST_UNKNOWN|unknown'):
+        c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert c.retried == 0
+
+
+def test_a_manifest_body_breaking_off_is_fetched_again():
+    headers = {'Content-Type': 'application/vnd.oci.image.manifest.v1+json'}
+    c = client([response(200, headers=headers, raw=BreakingRaw(MANIFEST)), response(200, MANIFEST, headers)])
+    manifest = c.get_manifest('a', '1')
+    assert manifest.format == 'oci'
+    assert len(c.session.calls) == 2
+
+
+def test_html_instead_of_a_manifest_is_a_clear_error():
+    from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ManifestError
+    c = client([response(200, b'<html>login</html>', {'Content-Type': 'text/html'})])
+    with pytest.raises(ManifestError, match='reg.example/a@1: manifest is not JSON'):
+        c.get_manifest('a', '1')
+
+
+def test_expired_token_is_renewed_once():
+    challenge = 'Bearer realm="https://auth.example/token",service="svc"'
+    tokens = iter(['t1', 't2'])
+
+    def token(method, url, kwargs):
+        assert url == 'https://auth.example/token'
+        return response(200, json.dumps({'token': next(tokens), 'expires_in': 300}).encode())
+
+    c = client([token, response(401, headers={'WWW-Authenticate': challenge + ',error="invalid_token"'}), token,
+                response(200)])
+    c._challenge = _registry_client.parse_challenge(challenge)
+    c.request('GET', '/v2/a/tags/list', 'repository:a:pull')
+    sent = [kwargs['headers'].get('Authorization') for method, url, kwargs in c.session.calls if 'auth.example' not in url]
+    assert sent == ['Bearer t1', 'Bearer t2']
+
+
+def test_insufficient_scope_names_it():
+    challenge = 'Bearer realm="https://auth.example/token",service="svc",scope="repository:a:pull,push",error="insufficient_scope"'
+    c = client([response(200, b'{"token": "t"}'), response(401, headers={'WWW-Authenticate': challenge})],
+               credentials=Credentials('reader', 'pw'))
+    c._challenge = _registry_client.parse_challenge(challenge)
+    with pytest.raises(AuthError, match='lack the scope repository:a:pull,push'):
+        c.request('POST', '/v2/a/blobs/uploads/', 'repository:a:pull,push', expect=(202,))
+
+
+def test_refused_basic_credentials_name_the_user_not_the_password():
+    c = client([response(401, headers={'WWW-Authenticate': 'Basic realm="r"'})], credentials=Credentials('admin', 'pw-secret'))
+    c._challenge = _registry_client.parse_challenge('Basic realm="r"')
+    with pytest.raises(AuthError) as err:
+        c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert "user 'admin'" in err.value.message and 'pw-secret' not in err.value.message
+
+
+def test_token_service_refusal():
+    c = client([response(401)], credentials=Credentials('u', 'secret-pw'))
+    c._challenge = _registry_client.parse_challenge('Bearer realm="https://auth.example/token"')
+    with pytest.raises(AuthError, match="refused user 'u'") as err:
+        c.request('GET', '/v2/a/manifests/1', 'repository:a:pull')
+    assert 'secret-pw' not in str(err.value)
+
+
+# -- scheme and TLS decisions (the client refuses before ever speaking plain HTTP) ----------
+
+def test_plain_http_to_a_non_loopback_registry_is_refused():
+    c = client([requests.exceptions.SSLError('[SSL] wrong version number')], host='registry.example.com', pinged=False)
+    with pytest.raises(RegistryError, match='insecure_registries'):
+        c.ping()
+    assert [call[1] for call in c.session.calls] == ['https://registry.example.com/v2/']
+
+
+def test_refused_connection_to_a_non_loopback_registry_never_tries_http():
+    c = client([requests.exceptions.ConnectionError('refused')] * 4, host='registry.example.com', pinged=False)
+    with pytest.raises(RegistryError, match='cannot connect'):
+        c.ping()
+    assert all(call[1].startswith('https://') for call in c.session.calls)
+
+
+def test_listed_insecure_registry_falls_back_to_http():
+    c = client([requests.exceptions.SSLError('wrong version number'), response(200)], host='registry.example.com',
+               pinged=False, insecure=True)
+    assert c.ping() == 'http://registry.example.com'
+
+
+def test_loopback_falls_back_to_http():
+    c = client([requests.exceptions.SSLError('wrong version number'), response(200)], host='127.0.0.1:5000', pinged=False)
+    assert c.ping() == 'http://127.0.0.1:5000'
+
+
+def test_untrusted_certificate_is_final_even_on_loopback():
+    c = client([requests.exceptions.SSLError('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')],
+               host='127.0.0.1:5000', pinged=False)
+    with pytest.raises(RegistryError, match='not trusted.*ca_path'):
+        c.ping()
+    assert len(c.session.calls) == 1
+
+
+def test_ca_path_is_passed_per_request():
+    c = client([response(200)], pinged=False, ca_path='/tmp/ca.pem')
+    c.ping()
+    assert c.session.calls[0][2]['verify'] == '/tmp/ca.pem'
+
+
+def test_ping_retries_a_busy_registry():
+    c = client([response(503), response(200)], pinged=False)
+    assert c.ping() == 'https://reg.example'
+    assert c.retried == 1

@@ -102,7 +102,9 @@ options:
     type: path
   parallel:
     description:
-      - How many registry requests are in flight at the same time, overall (tag lists, then manifests).
+      - How many registry requests are in flight at the same time.
+      - Tag lists are read with up to this many requests per registry (the registries side by side), then every
+        manifest with up to this many requests overall.
     type: int
     default: 16
   timeout:

@@ -92,6 +92,10 @@ def cmd_proxy(args) -> dict:
     return proxy
 
 
+def cmd_run_killed(args) -> dict:
+    return spawn.run_and_kill(args.argv, args.after)
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="imagefleet_lab", description=__doc__)
     commands = top.add_subparsers(dest="command", required=True)
@@ -137,6 +141,11 @@ def parser() -> argparse.ArgumentParser:
     proxy_serve.add_argument("--lifetime", type=float, default=900)
     proxy_serve.add_argument("--marker", help="identifies the process for `proxy down`")
     proxy_serve.set_defaults(func=cmd_proxy_serve)
+
+    killed = commands.add_parser("run-killed", help="run a command, SIGKILL it and all it started after --after seconds")
+    killed.add_argument("--after", type=float, required=True)
+    killed.add_argument("argv", nargs="+")
+    killed.set_defaults(func=cmd_run_killed)
 
     issuer = commands.add_parser("issuer", help=argparse.SUPPRESS)
     issuer.add_argument("--port", type=int, required=True)

@@ -67,3 +67,51 @@ def stop(pid: int | None, marker: str) -> None:
         time.sleep(0.05)
     if _is_ours(pid, marker):
         os.kill(pid, signal.SIGKILL)
+
+
+def _children() -> dict:
+    """ppid -> [pid] for every process we can see."""
+    tree: dict = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            tree.setdefault(ppid, []).append(int(entry.name))
+    return tree
+
+
+def descendants(pid: int) -> list:
+    tree, found, todo = _children(), [], [pid]
+    while todo:
+        for child in tree.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def run_and_kill(argv: list, after: float) -> dict:
+    """Run argv; after `after` seconds SIGKILL it and every process it started (an ansible-playbook's
+    workers and module processes do not all share its process group). Returns what happened."""
+    # Its output goes to stderr: stdout carries our JSON answer.
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=sys.stderr)  # pylint: disable=consider-using-with
+    try:
+        return {"rc": process.wait(timeout=after), "killed": []}
+    except subprocess.TimeoutExpired:
+        pass
+    # Freeze the tree first so nothing forks or re-parents while it is being killed.
+    victims = [process.pid] + descendants(process.pid)
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            pass
+    victims = sorted(set(victims + descendants(process.pid)))
+    for pid in victims:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait()
+    return {"rc": process.returncode, "killed": victims}

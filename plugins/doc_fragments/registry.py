@@ -65,13 +65,18 @@ options:
     default: []
   timeout:
     description:
-      - Seconds to wait for a registry to answer (connect and each read).
+      - Seconds to wait for a registry to answer, for the connection and for each read; a registry that stays
+        silent longer counts as a failed try (see O(retries)).
+      - A registry that never answers fails the task after about (O(retries) + 1) times this, plus the waits between tries.
     type: int
     default: 60
   retries:
     description:
       - How many times a request that failed with a connection error, a timeout, HTTP 429 or 5xx
-        is tried again, with exponential backoff and jitter (honouring C(Retry-After)).
+        is tried again, with exponential backoff and jitter (honouring C(Retry-After), waits capped at 30 seconds).
+      - Only requests that are safe to repeat are sent again; a blob upload or download that breaks off
+        starts over from its first byte, at most this many times.
+      - Client errors (authentication, missing images, corrupt data) are never retried.
     type: int
     default: 3
 requirements:

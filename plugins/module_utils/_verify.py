@@ -115,28 +115,63 @@ def diff_id_problems(layers, diff_ids, computed):
     return problems
 
 
+def tool_problems(tool, seen, our_format, our_digest):
+    """Where a tool's reading of a destination (a parsed Manifest) disagrees with ours: format, then digest.
+
+    Both sides are classified the same way (schemaVersion, then the top-level mediaType, which schema 1 lacks and
+    OCI may omit), and both digests are canonical (schema 1 without its signatures), so same bytes, same answer.
+    """
+    if seen.format != our_format:
+        return ['%s reads it as %s, not %s as read from the registry API' % (tool, seen.format, our_format)]
+    if seen.digest != our_digest:
+        return ['%s reads digest %s, not %s as read from the registry API' % (tool, seen.digest, our_digest)]
+    return []
+
+
+def tool_facts(seen):
+    """What a tool's reading is, for the results."""
+    return {'format': seen.format, 'digest': seen.digest,
+            'schema_version': seen.doc.get('schemaVersion'), 'media_type': seen.doc.get('mediaType')}
+
+
 # -- registry side ---------------------------------------------------------------
 
 class Verifier:
     """Verifies destinations with shared clients; one instance per module run."""
 
-    def __init__(self, registries, deep=False, blob_parallel=4):
+    def __init__(self, registries, deep=False, blob_parallel=4, peers=None):
         self.registries = registries
         self.deep = deep
+        self.peers = peers
         self.blob_parallel = blob_parallel
         self._diff_ids = {}
         self._lock = threading.Lock()
 
     def verify(self, dest, target_format, src=None):
-        """The result for one destination: reference, src, ok, format, digest, problems, layers_checked, layers_rehashed."""
+        """The result for one destination: reference, src, ok, format, digest, problems, layers_checked,
+        layers_rehashed, tools."""
         result = {'reference': dest, 'src': src, 'ok': False, 'format': None, 'digest': None, 'problems': [],
-                  'layers_checked': 0, 'layers_rehashed': 0}
+                  'layers_checked': 0, 'layers_rehashed': 0, 'tools': {}}
+        ref = parse_reference(dest)
         try:
-            self._verify(result, parse_reference(dest), target_format, parse_reference(src) if src else None)
+            self._verify(result, ref, target_format, parse_reference(src) if src else None)
         except ImagefleetError as exc:
             result['problems'].append(exc.message)
+        if self.peers is not None and result['format']:
+            self._cross_check(result, ref)
         result['ok'] = not result['problems']
         return result
+
+    def _cross_check(self, result, ref):
+        """Ask each peer tool for the destination's manifest; it must read what we read."""
+        for tool in self.peers.tools:
+            try:
+                seen = self.peers.manifest(tool, ref)
+            except ImagefleetError as exc:
+                result['problems'].append(exc.message)
+                continue
+            result['tools'][tool] = tool_facts(seen)
+            result['problems'].extend(tool_problems(tool, seen, result['format'], result['digest']))
 
     def _verify(self, result, ref, target_format, src_ref):
         client = self.registries.client(ref)
@@ -248,9 +283,9 @@ class Verifier:
         return semantics_of_config(json.loads(raw))
 
 
-def verify_all(registries, items, default_format, deep, parallel, blob_parallel=4):
-    """Verify each {dest, src?, format?}; return (results, summary)."""
-    verifier = Verifier(registries, deep=deep, blob_parallel=blob_parallel)
+def verify_all(registries, items, default_format, deep, parallel, blob_parallel=4, peers=None):
+    """Verify each {dest, src?, format?}, cross-checked with peers (a PeerTools) if given; return (results, summary)."""
+    verifier = Verifier(registries, deep=deep, blob_parallel=blob_parallel, peers=peers)
     for index, item in enumerate(items):
         if not item.get('dest'):
             raise ImagefleetError('images[%d] has no dest' % index)

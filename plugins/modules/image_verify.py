@@ -18,6 +18,9 @@ description:
   - With a source given, the destination's config must keep the source's C(Env), C(Cmd), C(Entrypoint), C(User),
     C(Labels), C(WorkingDir), architecture, os and history length (for Docker schema 1 sources, as found in their top
     C(v1Compatibility)). Manifest lists and OCI indexes are checked platform by platform.
+  - With O(tools), each destination is also read with C(skopeo inspect --raw) and/or C(crane manifest), and what the
+    tool prints is parsed as a manifest and must agree with what this module read from the registry API, in format
+    (C(schemaVersion) and the top-level C(mediaType)) and digest.
   - Read-only. The task fails when any image has a problem, listing each bad image and why; RV(images) holds every result.
 author:
   - imagefleet team (@imagefleet)
@@ -75,6 +78,21 @@ options:
       - How many images are verified at the same time.
     type: int
     default: 8
+  tools:
+    description:
+      - Peer tools that must read each existing destination the way this module does. A tool that fails, prints
+        something that is not a manifest, or reads another format or digest is a problem with that image, naming the tool.
+      - The tools run on the host the task runs on and must be on its C(PATH); a missing one fails the task before any
+        image is verified. The roles C(imagefleet.registry.skopeo) and C(imagefleet.registry.crane) install them
+        (playbook C(imagefleet.registry.install_tools)).
+      - They reach registries as this module does - TLS verified unless the registry is reached over plain HTTP, is
+        in O(insecure_registries) or O(validate_certs=false) (C(skopeo --tls-verify=false), C(crane --insecure));
+        O(ca_path) as skopeo's C(--cert-dir) and crane's C(SSL_CERT_FILE); the same credentials, in a private auth file
+        that is removed afterwards (never on the command line). O(timeout) and O(retries) apply to skopeo only.
+    type: list
+    elements: str
+    choices: [skopeo, crane]
+    default: []
 seealso:
   - module: imagefleet.registry.image_convert
   - module: imagefleet.registry.image_manifest_info
@@ -96,6 +114,12 @@ EXAMPLES = r'''
     deep: true
     fail_on_problems: false
   register: verified
+
+- name: Cross-check every destination with skopeo and crane as well
+  imagefleet.registry.image_verify:
+    images:
+      - dest: new.example.com/team/app:1
+    tools: [skopeo, crane]
 
 - name: The bad ones
   ansible.builtin.debug:
@@ -135,6 +159,13 @@ images:
     layers_rehashed:
       description: Layers whose diff_id was recomputed (with O(deep=true)).
       type: int
+    tools:
+      description:
+        - What each tool of O(tools) read, by tool name (empty without O(tools), and for a tool that failed).
+      type: dict
+      sample:
+        skopeo: {format: v2s2, digest: "sha256:6c3c...", schema_version: 2,
+                 media_type: application/vnd.docker.distribution.manifest.v2+json}
 summary:
   description: Counts - C(total), C(ok) and C(bad).
   returned: always
@@ -145,15 +176,31 @@ summary:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
+from ansible_collections.imagefleet.registry.plugins.module_utils._peer_tools import TOOLS, PeerTools, find_tools
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
 from ansible_collections.imagefleet.registry.plugins.module_utils._verify import failure_message, verify_all
+
+
+def peer_tools(module, registries):
+    """The PeerTools for O(tools), or None; fails first when a tool is not installed."""
+    if not module.params['tools']:
+        return None
+    paths = find_tools(module.params['tools'], module.get_bin_path)
+
+    def run(argv, environ):
+        rc, out, err = module.run_command(argv, environ_update=environ, encoding=None)
+        return rc, out, err.decode('utf-8', 'replace')
+
+    return PeerTools(paths, registries, module.params, run, module.tmpdir, hide=module.no_log_values.add)
 
 
 def verify(module):
     params = module.params
     registries = Registries(params, pool_size=max(params['parallel'] * 4, 4))
     try:
-        images, summary = verify_all(registries, params['images'], params['format'], params['deep'], params['parallel'])
+        peers = peer_tools(module, registries)
+        images, summary = verify_all(registries, params['images'], params['format'], params['deep'], params['parallel'],
+                                     peers=peers)
     finally:
         registries.close()
     result = {'changed': False, 'images': images, 'summary': summary}
@@ -174,6 +221,7 @@ def main():
             deep=dict(type='bool', default=False),
             fail_on_problems=dict(type='bool', default=True),
             parallel=dict(type='int', default=8),
+            tools=dict(type='list', elements='str', choices=list(TOOLS), default=[]),
         ),
         supports_check_mode=True,
     )

@@ -262,6 +262,8 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         strict = self.get_option('strict')
         defaults = _trusted(self.get_option('host_vars_defaults') or {})
         extra_vars = self._vars if self.get_option('use_extra_vars') else {}
+        compose, groups, keyed_groups = self.get_option('compose'), self.get_option('groups'), self.get_option('keyed_groups')
+        constructed = bool(compose or groups or keyed_groups)
         for group in all_format_groups():  # present (maybe empty) so that --limit format_v2s1 never errors
             self.inventory.add_group(group)
 
@@ -276,8 +278,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for key, value in host_vars(facts).items():
                 self.inventory.set_variable(name, key, make_unsafe(value))
 
+            if not constructed:
+                continue
             variables = combine_vars(extra_vars, self.inventory.get_host(name).get_vars())
-            self._set_composite_vars(self.get_option('compose'), variables, name, strict=strict)
+            self._set_composite_vars(compose, variables, name, strict=strict)
+            # Groups see the composed variables too.
             variables = combine_vars(extra_vars, self.inventory.get_host(name).get_vars())
-            self._add_host_to_composed_groups(self.get_option('groups'), variables, name, strict=strict)
-            self._add_host_to_keyed_groups(self.get_option('keyed_groups'), variables, name, strict=strict)
+            self._add_host_to_composed_groups(groups, variables, name, strict=strict)
+            self._add_host_to_keyed_groups(keyed_groups, variables, name, strict=strict)

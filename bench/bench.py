@@ -1,0 +1,315 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""`make bench`: imagefleet.registry side by side with skopeo, on one lab registry, in one run.
+
+Run through bench/run.sh (which stops the labs whatever happens). Sizes come from the environment:
+BENCH_IMAGES (200), BENCH_TAGS_PER_REPO (5), BENCH_BIG_LAYER_MB (1024), BENCH_SMALL_LAYER_MB (10),
+BENCH_BASE_MB (8), BENCH_OWN_MB (2), BENCH_BATCH_SIZE (50), BENCH_SKOPEO_PARALLEL (4), BENCH_OUT (bench/out).
+Logs of every step are in BENCH_OUT/logs; the figures in BENCH_OUT/results.json, bench/results.md and .svg.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import report  # noqa: E402  pylint: disable=wrong-import-position
+
+SKOPEO_CACHE = Path("/var/lib/containers/cache")
+SKOPEO_COPY = ["skopeo", "copy", "--format", "v2s2", "--src-tls-verify=false", "--dest-tls-verify=false"]
+
+
+@dataclasses.dataclass
+class Config:
+    images: int = 200
+    tags_per_repo: int = 5
+    big_layer_mb: int = 1024
+    small_layer_mb: int = 10
+    base_mb: float = 8.0
+    own_mb: float = 2.0
+    batch_size: int = 50
+    skopeo_parallel: int = 4
+    fleet_workers: int = 4
+    out: Path = ROOT / "bench" / "out"
+
+    @classmethod
+    def from_env(cls) -> Config:
+        config = cls()
+        for field in dataclasses.fields(cls):
+            value = os.environ.get("BENCH_" + field.name.upper())
+            if value:
+                setattr(config, field.name, Path(value).resolve() if field.name == "out" else type(getattr(config, field.name))(value))
+        return config
+
+
+class Bench:
+    def __init__(self, config: Config):
+        self.config = config
+        self.out = config.out
+        self.logs = self.out / "logs"
+        self.results: dict = {"times": {}, "memory": {}, "notes": [], "config": {}}
+        self.lab: dict = {}
+        self.dest_lab: dict = {}
+        self.refs: list = []
+        self.sources: list = []
+        self.big: dict = {}
+        self.collection = self._collection_root()
+
+    # ------------------------------------------------------------------ helpers
+
+    @staticmethod
+    def _collection_root() -> Path:
+        for base in os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep):
+            candidate = Path(base) / "ansible_collections" / "imagefleet" / "registry"
+            if (candidate / "galaxy.yml").exists():
+                return candidate
+        raise SystemExit("ANSIBLE_COLLECTIONS_PATH holds no imagefleet.registry build: run `make bench`")
+
+    def log(self, message: str) -> None:
+        print(f"[bench {datetime.datetime.now():%H:%M:%S}] {message}", flush=True)
+
+    def run(self, name: str, command: list, env: dict | None = None, cwd: Path | None = None,
+            stdout_path: Path | None = None) -> tuple:
+        """Run `command`, its output to logs/<name>.log (stdout to stdout_path if given); return (seconds, rc, log)."""
+        log_path = self.logs / f"{name}.log"
+        full_env = dict(os.environ, **(env or {}))
+        with open(log_path, "wb") as log:
+            log.write(("$ " + " ".join(str(part) for part in command) + "\n").encode())
+            log.flush()
+            with open(stdout_path, "wb") if stdout_path else open(os.devnull, "wb") as sink:
+                started = time.monotonic()
+                completed = subprocess.run(command, env=full_env, cwd=cwd, check=False, stdin=subprocess.DEVNULL,
+                                           stdout=sink if stdout_path else log, stderr=log)
+                seconds = time.monotonic() - started
+        return seconds, completed.returncode, log_path
+
+    def lab_cli(self, *args: str) -> dict:
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "tests" / "lab"))
+        completed = subprocess.run([sys.executable, "-m", "imagefleet_lab", *args], env=env, check=True,
+                                   stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+        return json.loads(completed.stdout)
+
+    def skopeo(self, command: list, cache: Path) -> tuple:
+        """`command` with skopeo's blob-info cache in `cache` (an empty folder: a first migration)."""
+        cache.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0 and shutil.which("unshare"):
+            SKOPEO_CACHE.mkdir(parents=True, exist_ok=True)
+            # A private mount namespace: the bind mount is seen by this command only.
+            script = 'mount --bind "$0" ' + str(SKOPEO_CACHE) + ' && exec "$@"'
+            return ["unshare", "-m", "sh", "-c", script, str(cache), *command], {}
+        # Rootless skopeo keeps its cache under $XDG_DATA_HOME/containers/cache.
+        return command, {"XDG_DATA_HOME": str(cache)}
+
+    def timed(self, key: str, label: str, command: list, env: dict | None = None, **kwargs) -> dict:
+        self.log(f"{label} ...")
+        seconds, rc, log_path = self.run(key, command, env=env, **kwargs)
+        entry = {"label": label, "seconds": round(seconds, 2), "ok": rc == 0, "rc": rc, "log": str(log_path)}
+        self.results["times"][key] = entry
+        self.log(f"{label}: {seconds:.1f} s{'' if rc == 0 else f' (FAILED rc={rc}, see {log_path})'}")
+        return entry
+
+    # ------------------------------------------------------------------ steps
+
+    def setup(self) -> None:
+        config = self.config
+        self.out.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.logs, ignore_errors=True)
+        self.logs.mkdir(parents=True)
+        for stale in self.out.glob("skopeo-cache-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+        self.log("starting the lab registries (no fixtures)")
+        self.lab = self.lab_cli("up", "--state", str(self.out / "lab" / "state.json"), "--no-fixtures")
+        self.dest_lab = self.lab_cli("up", "--state", str(self.out / "dest" / "state.json"), "--no-fixtures")
+        self.log(f"pushing the fleet: {config.images} signed schema 1 images x {config.tags_per_repo} tags")
+        started = time.monotonic()
+        fleet = self.lab_cli("fleet", "--state", str(self.out / "lab" / "state.json"), "--count", str(config.images),
+                             "--base-mb", str(config.base_mb), "--own-mb", str(config.own_mb),
+                             "--tags-per-repo", str(config.tags_per_repo), "--prefix", "fleet",
+                             "--workers", str(config.fleet_workers))
+        self.results["fleet"] = {"images": fleet["count"], "tags": fleet["tags"],
+                                 "push_seconds": round(time.monotonic() - started, 1)}
+        self.refs = fleet["refs"]
+        self.sources = [ref for ref in fleet["refs"] if ref.endswith(":1")]
+        self.log(f"fleet pushed in {time.monotonic() - started:.0f} s; pushing the big-layer images")
+        env = dict(os.environ, PYTHONPATH=str(ROOT / "tests" / "lab"))
+        for name, megabytes in (("small", config.small_layer_mb), ("big", config.big_layer_mb)):
+            completed = subprocess.run([sys.executable, str(HERE / "bigimage.py"), "--state",
+                                        str(self.out / "lab" / "state.json"), "--mb", str(megabytes),
+                                        "--repository", f"single/{name}", "--dir", str(self.out)],
+                                       env=env, check=True, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+            self.big[name] = json.loads(completed.stdout)
+            self.log(f"{name}: {megabytes} MiB layer ({self.big[name]['layer_bytes']} bytes compressed), "
+                     f"built in {self.big[name]['build_seconds']} s, pushed in {self.big[name]['push_seconds']} s")
+
+    def dest(self, src: str, prefix: str) -> str:
+        registry, _, rest = src.partition("/")
+        return f"{registry}/{prefix}/{rest}"
+
+    def skopeo_copies(self, key: str, label: str, prefix: str, parallel: int, cache: Path) -> dict:
+        pairs = self.out / f"pairs-{prefix}.txt"
+        pairs.write_text("".join(f"docker://{src} docker://{self.dest(src, prefix)}\n" for src in self.sources),
+                         encoding="utf-8")
+        command, env = self.skopeo(["xargs", "-a", str(pairs), "-P", str(parallel), "-n", "2", *SKOPEO_COPY], cache)
+        return self.timed(key, label, command, env)
+
+    def playbook(self, key: str, label: str, playbook: str, variables: dict) -> dict:
+        vars_path = self.out / f"{key}.vars.json"
+        vars_path.write_text(json.dumps(variables, indent=1), encoding="utf-8")
+        entry = self.timed(key, label, ["ansible-playbook", playbook, "-e", f"@{vars_path}"], cwd=self.out)
+        text = Path(entry["log"]).read_text(encoding="utf-8", errors="replace")
+        for pattern in (r"converted: \d+,\s+already done: \d+,\s+failed: \d+", r"verified: \d+ good, \d+ bad",
+                        r"audit: \d+ images in \d+ registries[^\"]*"):
+            found = re.findall(pattern, text)
+            if found:
+                entry.setdefault("summary", []).append(re.sub(r"\s+", " ", found[-1]).strip())
+        if "summary" in entry:
+            self.log(f"  {'; '.join(entry['summary'])}")
+        return entry
+
+    def migrations(self) -> None:
+        config = self.config
+        cache_seq = self.out / "skopeo-cache-seq"
+        self.skopeo_copies("skopeo_seq", f"skopeo copy, {len(self.sources)} images one after another (cold cache)",
+                           "skopeo-seq", 1, cache_seq)
+        self.skopeo_copies("skopeo_par", f"skopeo copy, {config.skopeo_parallel} at a time (cold cache)",
+                           "skopeo-par", config.skopeo_parallel, self.out / "skopeo-cache-par")
+        variables = {
+            "imagefleet_images": [{"src": src, "dest": self.dest(src, "ours")} for src in self.sources],
+            "imagefleet_batch_size": config.batch_size,
+            "imagefleet_report_dir": str(self.out / "report-migrate"),
+        }
+        self.playbook("migrate", f"migrate.yml, {len(self.sources)} images", "imagefleet.registry.migrate", variables)
+        self.playbook("migrate_rerun", "migrate.yml again on the finished fleet", "imagefleet.registry.migrate",
+                      variables)
+        self.skopeo_copies("skopeo_warm", "skopeo re-copy onto its finished destinations (warm cache)",
+                           "skopeo-seq", 1, cache_seq)
+
+    def audits(self) -> None:
+        variables = {
+            "imagefleet_sources": [{"registry": self.lab["registry"], "repositories": ["fleet/*"]}],
+            "imagefleet_report_dir": str(self.out / "report-audit"),
+        }
+        self.playbook("audit", f"audit.yml over the catalog, {len(self.refs)} tags", "imagefleet.registry.audit",
+                      variables)
+        refs = self.out / "refs.txt"
+        refs.write_text("".join(f"docker://{ref}\n" for ref in self.refs), encoding="utf-8")
+        self.timed("skopeo_inspect", f"skopeo inspect --raw, {len(self.refs)} tags one by one",
+                   ["xargs", "-a", str(refs), "-n", "1", "skopeo", "inspect", "--raw", "--tls-verify=false"])
+        inventory = self.out / "fleet.registry_images.yml"
+        inventory.write_text(
+            "plugin: imagefleet.registry.registry_images\n"
+            f"registries:\n  - url: {self.lab['registry']}\n    repositories: ['fleet/*']\n", encoding="utf-8")
+        listing = self.out / "inventory.json"
+        entry = self.timed("inventory", f"registry_images inventory, {len(self.refs)} tags",
+                           ["ansible-inventory", "-i", str(inventory), "--list"],
+                           env={"ANSIBLE_INVENTORY_UNPARSED_FAILED": "true"}, stdout_path=listing)
+        try:
+            hosts = len(json.loads(listing.read_text(encoding="utf-8"))["_meta"]["hostvars"])
+        except (OSError, ValueError, KeyError):
+            hosts = 0
+        entry["summary"] = [f"{hosts} hosts"]
+        if hosts != len(self.refs):
+            entry["ok"] = False
+        self.log(f"  inventory: {hosts} hosts")
+
+    def peak_rss(self, key: str, label: str, command: list, env: dict | None = None, cwd: Path | None = None) -> dict:
+        self.log(f"{label} ...")
+        seconds, rc, log_path = self.run(key, command, env=env, cwd=cwd)
+        text = log_path.read_text(encoding="utf-8", errors="replace")
+        found = re.search(r"Maximum resident set size \(kbytes\): (\d+)", text)
+        entry = {"label": label, "kib": int(found.group(1)) if found else None, "seconds": round(seconds, 2),
+                 "ok": rc == 0 and found is not None, "log": str(log_path)}
+        self.results["memory"][key] = entry
+        self.log(f"{label}: {entry['kib'] and entry['kib'] / 1024:.1f} MiB peak, {seconds:.1f} s"
+                 + ("" if entry["ok"] else f" (FAILED, see {log_path})"))
+        return entry
+
+    def memory(self) -> None:
+        """The module process alone, then skopeo, each converting to the second registry (so every byte is uploaded)."""
+        build_root = self.collection.parent.parent.parent
+        for name in ("small", "big"):
+            src = self.big[name]["ref"]
+            megabytes = self.config.small_layer_mb if name == "small" else self.config.big_layer_mb
+            dest = f"{self.dest_lab['registry']}/ours/{name}:1"
+            args = self.out / f"convert-{name}.json"
+            args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"src": src, "dest": dest, "format": "v2s2"}}),
+                            encoding="utf-8")
+            self.peak_rss(f"ours_{name}", f"image_convert module, one {megabytes} MiB layer",
+                          ["/usr/bin/time", "-v", sys.executable, "plugins/modules/image_convert.py", str(args)],
+                          env={"PYTHONPATH": str(build_root)}, cwd=self.collection)
+            command, env = self.skopeo(["/usr/bin/time", "-v", *SKOPEO_COPY, f"docker://{src}",
+                                        f"docker://{self.dest_lab['registry']}/skopeo/{name}:1"],
+                                       self.out / f"skopeo-cache-mem-{name}")
+            self.peak_rss(f"skopeo_{name}", f"skopeo copy, one {megabytes} MiB layer", command, env=env)
+
+    def facts(self) -> None:
+        def version(command: list) -> str:
+            try:
+                completed = subprocess.run(command, check=False, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                           stdin=subprocess.DEVNULL, timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                return "unknown"
+            return completed.stdout.decode(errors="replace").strip().splitlines()[0] if completed.stdout else "unknown"
+
+        meminfo = Path("/proc/meminfo").read_text(encoding="utf-8")
+        total_kib = int(re.search(r"MemTotal:\s+(\d+)", meminfo).group(1))
+        cpuinfo = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+        model = re.search(r"model name\s*:\s*(.+)", cpuinfo)
+        self.results["machine"] = {
+            "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "nproc": os.cpu_count(),
+            "memory_gib": round(total_kib / 1024 / 1024, 1),
+            "cpu": model.group(1).strip() if model else platform.machine(),
+            "kernel": platform.release(),
+            "python": platform.python_version(),
+            "ansible": version(["ansible", "--version"]),
+            "skopeo": version(["skopeo", "--version"]),
+            "registry": version(["docker-registry", "--version"]),
+            "load_average": " / ".join(f"{load:.1f}" for load in os.getloadavg()),
+            "commit": version(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"]),
+            "skopeo_cache": ("a fresh empty folder bind-mounted over /var/lib/containers/cache in a private mount "
+                             "namespace (unshare -m) per cold contender" if os.geteuid() == 0
+                             else "XDG_DATA_HOME pointed at a fresh empty folder per cold contender"),
+        }
+        self.results["config"] = {key: str(value) for key, value in dataclasses.asdict(self.config).items()
+                                  if key != "out"}
+
+    def main(self) -> int:
+        started = time.monotonic()
+        self.facts()
+        self.setup()
+        self.migrations()
+        self.audits()
+        self.memory()
+        self.results["total_seconds"] = round(time.monotonic() - started, 1)
+        (self.out / "results.json").write_text(json.dumps(self.results, indent=2) + "\n", encoding="utf-8")
+        markdown = report.markdown(self.results)
+        (HERE / "results.md").write_text(markdown, encoding="utf-8")
+        (HERE / "results.svg").write_text(report.svg(self.results), encoding="utf-8")
+        print()
+        print(report.table(self.results))
+        print(f"\nwritten: {HERE / 'results.md'}, {HERE / 'results.svg'} (total {self.results['total_seconds']:.0f} s)")
+        return 0
+
+
+def main() -> int:
+    return Bench(Config.from_env()).main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -127,6 +127,7 @@ def markdown(results: dict) -> str:
         f"- Python {machine.get('python', '?')}; {machine.get('ansible', '?')}; {machine.get('skopeo', '?')}; "
         f"{machine.get('registry', '?')} (one lab registry on loopback, plain HTTP)",
         f"- skopeo's blob-info cache: {machine.get('skopeo_cache', '?')}",
+        f"- load average (1, 5, 15 min) at the start: {machine.get('load_average', '?')} (other work shared the machine)",
         "",
         "## Workload",
         "",
@@ -191,7 +192,7 @@ def _groups(results: dict) -> list:
     rows = {row["label"]: row for row in time_rows(results)}
     mem_rows = memory_rows(results)
 
-    def bar(entries, key, label, who):
+    def make_bar(entries, key, label, who):
         entry = entries.get(key)
         if not entry:
             return None
@@ -217,28 +218,28 @@ def _groups(results: dict) -> list:
         {"title": f"First migration of {images} schema 1 images (seconds, lower is better)",
          "captions": [("vs sequential: " + caption(TIME_COMPARISONS[0][0])[0], caption(TIME_COMPARISONS[0][0])[1]),
                       ("vs 4 at a time: " + caption(TIME_COMPARISONS[1][0])[0], caption(TIME_COMPARISONS[1][0])[1])],
-         "bars": [bar(times, "migrate", "migrate.yml (ours)", "ours"),
-                  bar(times, "skopeo_seq", "skopeo copy, one after another", "theirs"),
-                  bar(times, "skopeo_par", "skopeo copy, 4 at a time", "theirs")]},
+         "bars": [make_bar(times, "migrate", "migrate.yml (ours)", "ours"),
+                  make_bar(times, "skopeo_seq", "skopeo copy, one after another", "theirs"),
+                  make_bar(times, "skopeo_par", "skopeo copy, 4 at a time", "theirs")]},
         {"title": "Re-run on the finished fleet (seconds)",
          "captions": [("vs our first run: " + caption(TIME_COMPARISONS[2][0])[0],
                        caption(TIME_COMPARISONS[2][0])[1]),
                       ("vs skopeo warm: " + caption(TIME_COMPARISONS[3][0])[0], caption(TIME_COMPARISONS[3][0])[1])],
-         "bars": [bar(times, "migrate_rerun", "migrate.yml re-run (ours)", "ours"),
-                  bar(times, "skopeo_warm", "skopeo re-copy, warm cache", "theirs")]},
+         "bars": [make_bar(times, "migrate_rerun", "migrate.yml re-run (ours)", "ours"),
+                  make_bar(times, "skopeo_warm", "skopeo re-copy, warm cache", "theirs")]},
         {"title": f"Reading {tags} tags (seconds)",
          "captions": [("audit: " + caption(TIME_COMPARISONS[4][0])[0], caption(TIME_COMPARISONS[4][0])[1])],
-         "bars": [bar(times, "audit", "audit.yml over the catalog (ours)", "ours"),
-                  bar(times, "inventory", "registry_images inventory (ours)", "ours"),
-                  bar(times, "skopeo_inspect", "skopeo inspect --raw, one by one", "theirs")]},
+         "bars": [make_bar(times, "audit", "audit.yml over the catalog (ours)", "ours"),
+                  make_bar(times, "inventory", "registry_images inventory (ours)", "ours"),
+                  make_bar(times, "skopeo_inspect", "skopeo inspect --raw, one by one", "theirs")]},
         {"title": f"Peak resident memory converting one layer (MB; dashed: {PEAK_LIMIT_MB} MB target)",
          "captions": [(f"{row['label']}: ours {_num(row['ours'])} MB, target {row['target']}", row["met"])
                       for row in mem_rows if row["met"] is not None],
          "marker": PEAK_LIMIT_MB,
-         "bars": [bar(memory, "ours_small", f"image_convert, {config.get('small_layer_mb', '?')} MiB layer", "ours"),
-                  bar(memory, "skopeo_small", f"skopeo copy, {config.get('small_layer_mb', '?')} MiB layer", "theirs"),
-                  bar(memory, "ours_big", f"image_convert, {config.get('big_layer_mb', '?')} MiB layer", "ours"),
-                  bar(memory, "skopeo_big", f"skopeo copy, {config.get('big_layer_mb', '?')} MiB layer", "theirs")]},
+         "bars": [make_bar(memory, "ours_small", f"image_convert, {config.get('small_layer_mb', '?')} MiB layer", "ours"),
+                  make_bar(memory, "skopeo_small", f"skopeo copy, {config.get('small_layer_mb', '?')} MiB layer", "theirs"),
+                  make_bar(memory, "ours_big", f"image_convert, {config.get('big_layer_mb', '?')} MiB layer", "ours"),
+                  make_bar(memory, "skopeo_big", f"skopeo copy, {config.get('big_layer_mb', '?')} MiB layer", "theirs")]},
     ]
 
 

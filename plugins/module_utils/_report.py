@@ -2,12 +2,18 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Audit and mapping reports: audit.json, audit.md, audit.html, mapping.json and mapping.csv.
+"""Audit, mapping and hosts reports: audit.json, audit.md, audit.html, mapping.json, mapping.csv, hosts.json, hosts.md.
 
-Pure rendering from audit records (see _plan.audit_records). The output is
-deterministic: the same records give the same bytes, so re-writing a report
-over an unchanged fleet changes nothing. The only clock value, generated_at,
-is kept from the previous audit.json while the rest of it is unchanged.
+Pure rendering from audit records (see _plan.audit_records) and host rows (see
+_host_audit.host_rows). The output is deterministic: the same records give the
+same bytes, so re-writing a report over an unchanged fleet changes nothing. The
+only clock value, generated_at, is kept from the previous audit.json while the
+rest of it is unchanged.
+
+One directory holds one report: audit.html has a section for the registry audit
+(from audit.json) and one for the hosts (from hosts.json), and a run that brings
+only one of them re-renders the page with the other as the directory holds it.
+Host rows always take their replacement from the directory's mapping.json.
 """
 
 from __future__ import annotations
@@ -18,6 +24,8 @@ import io
 import json
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
+from ansible_collections.imagefleet.registry.plugins.module_utils._host_audit import apply_replacements, host_totals, is_legacy, normalize_rows
 from ansible_collections.imagefleet.registry.plugins.module_utils._plan import DONE, MISSING_SOURCE, NEEDS_CONVERSION, converted_format
 
 AUDIT_SCHEMA = 'imagefleet.registry/audit/v1'
@@ -139,6 +147,11 @@ def _short(digest):
     return digest[:19] if digest else ''
 
 
+def _short_pinned(reference):
+    """The short digest of a repository@digest reference, '-' without one."""
+    return _short(reference.rsplit('@', 1)[-1]) if reference else '-'
+
+
 def render_markdown(document):
     totals, registries = document['totals'], document['registries']
     formats = _formats_present(registries)
@@ -151,24 +164,31 @@ def render_markdown(document):
         '',
         '## Totals per registry and format',
         '',
-        '| Registry | %s | Total | To convert |' % ' | '.join(formats),
-        '|---|%s---:|---:|' % ('---:|' * len(formats)),
     ]
-    for bucket in registries + [dict(totals, registry='**all**')]:
-        counts = ' | '.join(str(bucket['by_format'].get(f, 0)) for f in formats)
-        lines.append('| %s | %s | %d | %d |' % (bucket['registry'], counts, bucket['images'], bucket['needs_conversion']))
+    lines += _md_table(['Registry'] + formats + ['Total', 'To convert'],
+                       [[bucket['registry']] + [str(bucket['by_format'].get(f, 0)) for f in formats]
+                        + [str(bucket['images']), str(bucket['needs_conversion'])]
+                        for bucket in registries + [dict(totals, registry='**all**')]],
+                       numeric_from=1)
     lines += ['', '## Images needing conversion', '']
     rows = [r for r in document['images'] if legacy(r) or r['status'] == MISSING_SOURCE]
     if not rows:
         lines.append('None: every image is in its target format.')
     else:
-        lines.append('| Image | Format | Digest | Destination | Target | State |')
-        lines.append('|---|---|---|---|---|---|')
-        for r in rows:
-            cells = (r['src'], r.get('format') or MISSING, _short(r.get('digest')), r.get('dest') or '-', r['target_format'],
-                     _destination_cell(r))
-            lines.append('| `%s` | %s | `%s` | `%s` | %s | %s |' % cells)
+        lines += _md_table(['Image', 'Format', 'Digest', 'Destination', 'Target', 'State'],
+                           [[_code(r['src']), r.get('format') or MISSING, _code(_short(r.get('digest'))), _code(r.get('dest') or '-'),
+                             r['target_format'], _destination_cell(r)] for r in rows])
     return '\n'.join(lines) + '\n'
+
+
+def _code(text):
+    return '`%s`' % text
+
+
+def _md_table(headers, rows, numeric_from=None):
+    """Markdown table lines; columns from numeric_from on are right-aligned."""
+    align = ['---:' if numeric_from is not None and i >= numeric_from else '---' for i in range(len(headers))]
+    return ['| %s |' % ' | '.join(headers), '|%s|' % '|'.join(align)] + ['| %s |' % ' | '.join(cells) for cells in rows]
 
 
 def render_svg(registries):
@@ -207,43 +227,131 @@ def render_svg(registries):
 
 _CSS = ('body{font-family:sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:1em 0}'
         'th,td{border:1px solid #ccc;padding:4px 8px;text-align:left}td.n{text-align:right}th{background:#f3f3f3}'
-        'code{font-size:90%}.done{color:#2a7a2a}.needs_conversion{color:#b02020}.missing_source{color:#777}')
+        'code{font-size:90%}.done{color:#2a7a2a}.needs_conversion{color:#b02020}.missing_source{color:#777}'
+        '.legacy{color:#b02020}.unknown{color:#777}')
 
 
-def render_html(document):
+def _td(text, cls=None, code=False, title=None):
+    """One escaped table cell."""
+    esc = html.escape
+    body = esc(text)
+    if code:
+        body = '<code%s>%s</code>' % (' title="%s"' % esc(title) if title else '', body)
+    return '<td%s>%s</td>' % (' class="%s"' % esc(cls) if cls else '', body)
+
+
+def _html_table(headers, rows):
+    """A table from header texts and rows of _td cells."""
+    out = ['<table><tr>%s</tr>' % ''.join('<th>%s</th>' % html.escape(h) for h in headers)]
+    out += ['<tr>%s</tr>' % ''.join(cells) for cells in rows]
+    out.append('</table>')
+    return '\n'.join(out)
+
+
+def audit_html_section(document):
+    """The registry audit part of audit.html."""
     esc = html.escape
     totals, registries = document['totals'], document['registries']
     formats = _formats_present(registries)
-    out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">', '<title>Container image audit</title>',
-           '<style>%s</style></head><body>' % _CSS, '<h1>Container image audit</h1>',
-           '<p>Generated %s. <strong>%d</strong> images in %d registries: <strong>%d</strong> in a legacy format, '
+    out = ['<p>Generated %s. <strong>%d</strong> images in %d registries: <strong>%d</strong> in a legacy format, '
            '<strong>%d</strong> still to convert, %d converted.</p>' % (
                esc(document['generated_at']), totals['images'], len(registries), totals['legacy'], totals['needs_conversion'],
                totals['by_status'].get(DONE, 0)),
            '<h2>Totals per registry and format</h2>', render_svg(registries),
-           '<table><tr><th>Registry</th>%s<th>Total</th><th>To convert</th></tr>' % ''.join('<th>%s</th>' % esc(f) for f in formats)]
-    for bucket in registries + [dict(totals, registry='all')]:
-        out.append('<tr><td>%s</td>%s<td class="n">%d</td><td class="n">%d</td></tr>' % (
-            esc(bucket['registry']), ''.join('<td class="n">%d</td>' % bucket['by_format'].get(f, 0) for f in formats),
-            bucket['images'], bucket['needs_conversion']))
-    out.append('</table><h2>Images needing conversion</h2>')
+           _html_table(['Registry'] + formats + ['Total', 'To convert'],
+                       [[_td(bucket['registry'])] + [_td(str(bucket['by_format'].get(f, 0)), 'n') for f in formats]
+                        + [_td(str(bucket['images']), 'n'), _td(str(bucket['needs_conversion']), 'n')]
+                        for bucket in registries + [dict(totals, registry='all')]]),
+           '<h2>Images needing conversion</h2>']
     rows = [r for r in document['images'] if legacy(r) or r['status'] == MISSING_SOURCE]
     if not rows:
         out.append('<p>None: every image is in its target format.</p>')
     else:
-        out.append('<table><tr><th>Image</th><th>Format</th><th>Digest</th><th>Destination</th><th>Target</th><th>State</th></tr>')
-        for r in rows:
-            out.append('<tr><td><code>%s</code></td><td>%s</td><td><code title="%s">%s</code></td><td><code>%s</code></td>'
-                       '<td>%s</td><td class="%s">%s</td></tr>' % (
-                           esc(r['src']), esc(r.get('format') or MISSING), esc(r.get('digest') or ''), esc(_short(r.get('digest'))),
-                           esc(r.get('dest') or '-'), esc(r['target_format']), esc(r['status']), esc(_destination_cell(r))))
-        out.append('</table>')
-    out.append('</body></html>')
+        out.append(_html_table(['Image', 'Format', 'Digest', 'Destination', 'Target', 'State'], [
+            [_td(r['src'], code=True), _td(r.get('format') or MISSING), _td(_short(r.get('digest')), code=True, title=r.get('digest') or ''),
+             _td(r.get('dest') or '-', code=True), _td(r['target_format']), _td(_destination_cell(r), r['status'])]
+            for r in rows]))
+    return '\n'.join(out)
+
+
+def _hosts_summary(totals):
+    return ('%d hosts, %d containers: %d containers on schema 1 images, %d schema 1 images on %d hosts; '
+            '%d images of unknown format; %d hosts not audited.' % (
+                totals['hosts'], totals['containers'], totals['legacy_containers'], totals['legacy_images'],
+                totals['hosts_with_legacy'], totals['unknown'], totals['hosts_failed']))
+
+
+def _legacy_by_host(rows):
+    """[(host, its legacy rows)], hosts in order."""
+    grouped = {}
+    for row in rows:
+        if is_legacy(row):
+            grouped.setdefault(row['host'], []).append(row)
+    return sorted(grouped.items())
+
+
+def _problems(rows):
+    return [row for row in rows if row['error']]
+
+
+_NO_REPLACEMENT = 'not converted yet'
+_LEGACY_HEADERS = ['Container', 'Image', 'Digest', 'Switch to']
+_PROBLEM_HEADERS = ['Host', 'Container', 'Image', 'Why the format is unknown']
+
+
+def hosts_html_section(rows):
+    """The 'Hosts running legacy images' part of audit.html."""
+    esc = html.escape
+    out = ['<h2>Hosts running legacy images</h2>', '<p>%s</p>' % esc(_hosts_summary(host_totals(rows)))]
+    by_host = _legacy_by_host(rows)
+    if not by_host:
+        out.append('<p>None: no host holds a schema 1 image.</p>')
+    for host, legacy_rows in by_host:
+        out.append('<h3>%s</h3>' % esc(host))
+        out.append(_html_table(_LEGACY_HEADERS, [
+            [_td(r['container'] or '-'), _td(r['image'], code=True), _td(_short_pinned(r['image_digest']), code=True, title=r['image_digest'] or ''),
+             _td(r['replacement'], 'done', code=True) if r['replacement'] else _td(_NO_REPLACEMENT, 'legacy')]
+            for r in legacy_rows]))
+    problems = _problems(rows)
+    if problems:
+        out.append('<h3>Not known</h3>')
+        out.append(_html_table(_PROBLEM_HEADERS, [
+            [_td(r['host']), _td(r['container'] or '-'), _td(r['image'] or '-', code=True), _td(r['error'], 'unknown')] for r in problems]))
+    return '\n'.join(out)
+
+
+def render_hosts_markdown(rows):
+    lines = ['# Hosts running legacy images', '', _hosts_summary(host_totals(rows)), '']
+    by_host = _legacy_by_host(rows)
+    if not by_host:
+        lines.append('None: no host holds a schema 1 image.')
+    for host, legacy_rows in by_host:
+        lines += ['## %s' % host, '']
+        lines += _md_table(_LEGACY_HEADERS, [
+            [r['container'] or '-', _code(r['image']), _code(_short_pinned(r['image_digest'])),
+             _code(r['replacement']) if r['replacement'] else _NO_REPLACEMENT] for r in legacy_rows])
+        lines.append('')
+    problems = _problems(rows)
+    if problems:
+        lines += ['## Not known', '']
+        lines += _md_table(_PROBLEM_HEADERS, [[r['host'], r['container'] or '-', _code(r['image'] or '-'), r['error']] for r in problems])
+    return '\n'.join(lines).rstrip('\n') + '\n'
+
+
+def render_html(document=None, host_rows=None):
+    """audit.html: the registry audit (when there is one) and the hosts section (when there are host rows)."""
+    sections = []
+    if document is not None:
+        sections.append(audit_html_section(document))
+    if host_rows is not None:
+        sections.append(hosts_html_section(host_rows))
+    out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">', '<title>Container image audit</title>',
+           '<style>%s</style></head><body>' % _CSS, '<h1>Container image audit</h1>'] + sections + ['</body></html>']
     return '\n'.join(out) + '\n'
 
 
 def render_all(records, generated_at, mapping=False):
-    """File name -> content of every report."""
+    """File name -> content of the registry audit reports alone."""
     document = audit_document(records, generated_at)
     files = {
         'audit.json': dump_json(document),
@@ -255,3 +363,59 @@ def render_all(records, generated_at, mapping=False):
         files['mapping.json'] = dump_json({'schema': MAPPING_SCHEMA, 'images': entries})
         files['mapping.csv'] = mapping_csv(entries)
     return files
+
+
+def _load(text, kind):
+    """The JSON document in text when it is a `kind`, else None."""
+    try:
+        data = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return data if isinstance(data, kind) else None
+
+
+def _previous_audit(text):
+    document = _load(text, dict)
+    if document and document.get('schema') == AUDIT_SCHEMA and all(key in document for key in ('totals', 'registries', 'images')):
+        return document
+    return None
+
+
+def _previous_hosts(text):
+    rows = _load(text, list)
+    try:
+        return normalize_rows(rows) if rows is not None else None
+    except ImagefleetError:
+        return None
+
+
+def render_directory(previous, now, records=None, mapping=False, hosts=None):
+    """(file name -> content of every report of a directory, facts), given its current files.
+
+    previous: file name -> current text (None or absent when there is no such file).
+    records: audit records, or None to keep the directory's audit.json. hosts: host rows,
+    or None to keep the directory's hosts.json (its replacements refreshed from mapping.json).
+    audit.html gets a section for each part the directory then holds. facts: the
+    registry audit's generated_at (None without one) and host_totals (None without hosts).
+    """
+    files = {}
+    if records is not None:
+        document = audit_document(records, stable_generated_at(previous.get('audit.json'), records, now))
+        files.update(render_all(records, document['generated_at'], mapping=mapping))
+    else:
+        document = _previous_audit(previous.get('audit.json'))
+    if hosts is None:
+        hosts = _previous_hosts(previous.get('hosts.json'))
+    rows = None
+    if hosts is not None:
+        mapping_document = _load(files.get('mapping.json') or previous.get('mapping.json'), dict) or {}
+        rows = apply_replacements(hosts, mapping_document.get('images'))
+        files['hosts.json'] = dump_json(rows)
+        files['hosts.md'] = render_hosts_markdown(rows)
+    if document is not None or rows is not None:
+        files['audit.html'] = render_html(document, rows)
+    facts = {
+        'generated_at': document['generated_at'] if document else None,
+        'host_totals': host_totals(rows) if rows is not None else None,
+    }
+    return files, facts

@@ -14,6 +14,8 @@ description:
     type so that nothing is down-converted, and reports its format, canonical digest, layers, config and platforms.
   - Finds the Docker schema 1 images that containerd 2.0 and Docker Engine 26 refuse to pull.
   - Read-only. An image that does not exist is reported with RV(images[].exists=false), not as a failure.
+  - Other errors (a registry that cannot be reached, refused credentials, a malformed manifest) fail the task, unless
+    O(on_error=report) turns them into entries with RV(images[].exists=null) and RV(images[].error).
 author:
   - imagefleet team (@imagefleet)
 extends_documentation_fragment:
@@ -46,6 +48,18 @@ options:
       - How many images are inspected at the same time.
     type: int
     default: 8
+  on_error:
+    description:
+      - What an error reading one image does (a registry that cannot be reached after its retries, refused
+        credentials, a malformed manifest).
+      - V(fail) fails the task with that error.
+      - V(report) reports the image with RV(images[].exists=null) and the message in RV(images[].error), and goes on
+        with the others; for audits that must cover what can be read even when some registries are gone.
+      - A malformed reference fails the task either way, and a missing image is never an error
+        (RV(images[].exists=false)).
+    type: str
+    choices: [fail, report]
+    default: fail
 notes:
   - A malformed reference fails the task before any request is sent, naming the reference.
   - Schema 1 digests are computed over the signed payload, as registries do, so they equal the registry's
@@ -78,6 +92,16 @@ EXAMPLES = r'''
 - name: List the schema 1 ones
   ansible.builtin.debug:
     msg: "{{ audit.images | selectattr('format', 'equalto', 'v2s1') | map(attribute='reference') | list }}"
+
+- name: Audit images of several registries, some of which may be gone
+  imagefleet.registry.image_manifest_info:
+    images: "{{ fleet_images }}"
+    on_error: report
+  register: fleet_audit
+
+- name: The images that could not be read, and why
+  ansible.builtin.debug:
+    msg: "{{ fleet_audit.images | selectattr('error', 'defined') | items2dict(key_name='reference', value_name='error') }}"
 '''
 
 RETURN = r'''
@@ -101,8 +125,15 @@ images:
       description: Tag, if the reference has one.
       type: str
     exists:
-      description: Whether the registry has this manifest. When false, the other facts below are absent.
+      description:
+        - Whether the registry has this manifest. When false, the other facts below are absent.
+        - V(null) when it could not be told because of an error (only with O(on_error=report)); see RV(images[].error).
       type: bool
+    error:
+      description: Why the image could not be read.
+      returned: with O(on_error=report), for an image that could not be read
+      type: str
+      sample: 'registry 127.0.0.1:1: cannot connect (tried 1 times): connection refused'
     digest:
       description: Canonical digest (for schema 1, over the payload with signatures stripped).
       type: str
@@ -145,7 +176,7 @@ images:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._image_info import inspect_images
+from ansible_collections.imagefleet.registry.plugins.module_utils._image_info import ON_ERROR_FAIL, ON_ERROR_REPORT, inspect_images
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
 
@@ -155,7 +186,7 @@ def inspect(module):
     texts = [params['image']] if params['image'] is not None else params['images']
     registries = Registries(params, pool_size=max(params['parallel'], 1))
     try:
-        images = inspect_images(registries, texts, params['parallel'])
+        images = inspect_images(registries, texts, params['parallel'], params['on_error'])
     finally:
         registries.close()
     return {'changed': False, 'images': images}
@@ -167,6 +198,7 @@ def main():
             image=dict(type='str'),
             images=dict(type='list', elements='str'),
             parallel=dict(type='int', default=8),
+            on_error=dict(type='str', default=ON_ERROR_FAIL, choices=[ON_ERROR_FAIL, ON_ERROR_REPORT]),
         ),
         mutually_exclusive=[('image', 'images')],
         required_one_of=[('image', 'images')],

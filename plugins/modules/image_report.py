@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: image_report
-short_description: Write the fleet audit report (JSON, Markdown, HTML) and the old-to-new digest mapping
+short_description: Write the fleet audit report (JSON, Markdown, HTML), the old-to-new digest mapping and the hosts report
 version_added: 0.1.0
 description:
   - Writes C(audit.json), C(audit.md) and C(audit.html) into O(path) from audit records - totals per registry and
@@ -18,6 +18,13 @@ description:
   - The records are what the P(imagefleet.registry.audit_records#filter) filter builds from
     M(imagefleet.registry.image_manifest_info) results; O(conversions) (the RV(imagefleet.registry.image_convert#module:images)
     of real, not check-mode, runs) update them to the state after the conversion.
+  - With O(hosts) (the rows the P(imagefleet.registry.host_rows#filter) filter builds) writes C(hosts.json) and C(hosts.md)
+    - which hosts hold or run Docker schema 1 images - with each row's C(replacement) taken from the C(mapping.json) in O(path)
+    (the converted C(reference@digest) to switch to).
+  - The directory is one report. C(audit.html) has a section for the registry audit whenever O(path) holds (or this run
+    writes) C(audit.json), and a C(Hosts running legacy images) section whenever it holds C(hosts.json); a run with only
+    O(records) or only O(hosts) keeps the other part as the directory has it, and refreshes the replacements of C(hosts.json)
+    from a new C(mapping.json).
   - Idempotent - a file is only written when its content changes; C(generated_at) keeps its earlier value while
     nothing else in the audit changes, so re-running over an unchanged fleet reports C(changed=false).
 author:
@@ -42,9 +49,17 @@ options:
   records:
     description:
       - Audit records, one per image, as built by the P(imagefleet.registry.audit_records#filter) filter.
+      - Without them C(audit.json), C(audit.md) and the mapping are left as they are.
+      - At least one of O(records) and O(hosts) is required.
     type: list
     elements: dict
-    required: true
+  hosts:
+    description:
+      - Host rows C({host, container, image, image_digest, format, replacement, error}), as built by the
+        P(imagefleet.registry.host_rows#filter) filter; C(replacement) is always recomputed from C(mapping.json).
+      - Without them C(hosts.json) is kept, with its replacements refreshed.
+    type: list
+    elements: dict
   conversions:
     description:
       - Per-image results of M(imagefleet.registry.image_convert) (its RV(imagefleet.registry.image_convert#module:images)),
@@ -54,12 +69,13 @@ options:
     default: []
   mapping:
     description:
-      - Also write C(mapping.json) and C(mapping.csv).
+      - Also write C(mapping.json) and C(mapping.csv). Needs O(records).
     type: bool
     default: false
 seealso:
   - module: imagefleet.registry.image_manifest_info
   - module: imagefleet.registry.image_convert
+  - module: imagefleet.registry.image_host_info
 '''
 
 EXAMPLES = r'''
@@ -73,6 +89,13 @@ EXAMPLES = r'''
     path: ./imagefleet-report
     records: "{{ [{'src': 'old.example.com/app:1', 'dest': 'new.example.com/app:1'}] | imagefleet.registry.audit_records(info.images) }}"
   check_mode: false
+
+- name: Add which hosts run schema 1 images (engines is host -> image_host_info result, host_info the image_manifest_info result)
+  imagefleet.registry.image_report:
+    path: ./imagefleet-report
+    hosts: "{{ engines | imagefleet.registry.host_rows(host_info.images) }}"
+  check_mode: false
+  register: hosts_report
 '''
 
 RETURN = r'''
@@ -91,16 +114,24 @@ totals:
     - Totals over all images - C(images), C(legacy) (sources not in their target format), C(needs_conversion),
       C(by_format) (source format, or C(missing)) and C(by_status) (C(done), C(needs_conversion), C(missing_source),
       C(no_destination)).
-  returned: always
+  returned: when O(records) is given
   type: dict
 mapping_count:
   description: Entries in the mapping (0 without O(mapping)).
   returned: always
   type: int
 generated_at:
-  description: The C(generated_at) the reports carry (UTC, ISO 8601).
+  description: The C(generated_at) the registry audit carries (UTC, ISO 8601); null when there is none.
   returned: always
   type: str
+host_totals:
+  description:
+    - Numbers over the host rows - C(hosts), C(hosts_failed) (engines that could not be read), C(hosts_with_legacy),
+      C(containers), C(legacy_containers) (containers on schema 1 images), C(images) (distinct, fleet-wide),
+      C(legacy_images), C(unknown) (rows whose format could not be told).
+  returned: when there are host rows (O(hosts), or C(hosts.json) in O(path))
+  type: dict
+  sample: {hosts: 1, hosts_failed: 0, hosts_with_legacy: 1, containers: 1, legacy_containers: 1, images: 2, legacy_images: 1, unknown: 0}
 '''
 
 import datetime
@@ -112,7 +143,10 @@ from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._plan import apply_conversions
-from ansible_collections.imagefleet.registry.plugins.module_utils._report import mapping_entries, render_all, stable_generated_at, summarize
+from ansible_collections.imagefleet.registry.plugins.module_utils._report import mapping_entries, render_directory, summarize
+
+# Files a run reads back: the parts of the report it does not bring itself.
+_KEPT = ('audit.json', 'mapping.json', 'hosts.json')
 
 
 def _read(path):
@@ -133,36 +167,42 @@ def _write(module, path, text):
 def report(module):
     params = module.params
     directory = os.path.abspath(params['path'])
-    records = apply_conversions(params['records'], params['conversions'])
+    records = apply_conversions(params['records'], params['conversions']) if params['records'] is not None else None
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
-    generated_at = stable_generated_at(_read(os.path.join(directory, 'audit.json')), records, now)
-    files = render_all(records, generated_at, mapping=params['mapping'])
+    previous = dict((name, _read(os.path.join(directory, name))) for name in _KEPT)
+    files, facts = render_directory(previous, now, records=records, mapping=params['mapping'], hosts=params['hosts'])
     paths = dict((name, os.path.join(directory, name)) for name in files)
-    changed_files = sorted(name for name, text in files.items() if _read(paths[name]) != text)
+    changed_files = sorted(name for name, text in files.items() if (previous[name] if name in previous else _read(paths[name])) != text)
     if changed_files and not module.check_mode:
         if not os.path.isdir(directory):
             os.makedirs(directory)
         for name in changed_files:
             _write(module, paths[name], files[name])
-    totals = summarize(records)[0]
-    return {
+    result = {
         'changed': bool(changed_files),
         'files': paths,
         'changed_files': changed_files,
-        'totals': totals,
         'mapping_count': len(mapping_entries(records)) if params['mapping'] else 0,
-        'generated_at': generated_at,
+        'generated_at': facts['generated_at'],
     }
+    if records is not None:
+        result['totals'] = summarize(records)[0]
+    if facts['host_totals'] is not None:
+        result['host_totals'] = facts['host_totals']
+    return result
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type='path', required=True),
-            records=dict(type='list', elements='dict', required=True),
+            records=dict(type='list', elements='dict'),
+            hosts=dict(type='list', elements='dict'),
             conversions=dict(type='list', elements='dict', default=[]),
             mapping=dict(type='bool', default=False),
         ),
+        required_one_of=[('records', 'hosts')],
+        required_if=[('mapping', True, ('records',))],
         supports_check_mode=True,
     )
     run_module(module, report)

@@ -10,7 +10,7 @@ import io
 import json
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._plan import audit_records
-from ansible_collections.imagefleet.registry.plugins.module_utils._report import render_all, stable_generated_at, summarize
+from ansible_collections.imagefleet.registry.plugins.module_utils._report import render_all, render_directory, stable_generated_at, summarize
 
 PLAN = [
     {'src': 'a.example.com/legacy/app:1', 'dest': 'b.example.com/legacy/app:1'},
@@ -72,3 +72,72 @@ def test_generated_at_kept_while_content_is_unchanged():
     assert stable_generated_at(old, changed, 'later') == 'later'
     assert stable_generated_at(None, records(), 'later') == 'later'
     assert stable_generated_at('not json', records(), 'later') == 'later'
+
+
+REG = 'r.example.com'
+OLD, NEW = 'sha256:' + '1' * 64, 'sha256:' + '2' * 64
+HOST_ROWS = [
+    {'host': 'web1', 'container': 'legacy', 'image': REG + '/legacy/app:1', 'image_digest': '%s/legacy/app@%s' % (REG, OLD),
+     'format': 'v2s1', 'replacement': None, 'error': None},
+    {'host': 'web1', 'container': None, 'image': REG + '/converted/app:1', 'image_digest': '%s/converted/app@%s' % (REG, NEW),
+     'format': 'v2s2', 'replacement': None, 'error': None},
+    {'host': 'web2', 'container': None, 'image': None, 'image_digest': None, 'format': None, 'replacement': None,
+     'error': 'The container engine socket /run/docker.sock does not exist'},
+]
+MAPPING_JSON = json.dumps({'schema': 'imagefleet.registry/mapping/v1', 'images': [
+    {'old_reference': REG + '/legacy/app:1', 'old_digest': OLD, 'new_reference': REG + '/converted/app:1', 'new_digest': NEW}]})
+
+
+def test_hosts_alone_give_hosts_reports_and_a_page_with_only_the_hosts_section():
+    files, facts = render_directory({}, 'now', hosts=HOST_ROWS)
+    assert set(files) == {'hosts.json', 'hosts.md', 'audit.html'}
+    rows = json.loads(files['hosts.json'])
+    assert [r['replacement'] for r in rows] == [None, None, None]
+    assert 'Hosts running legacy images' in files['audit.html'] and 'Totals per registry' not in files['audit.html']
+    assert '| legacy | `r.example.com/legacy/app:1` | `sha256:111111111111` | not converted yet |' in files['hosts.md']
+    assert 'web2 | - | `-` | The container engine socket /run/docker.sock does not exist |' in files['hosts.md']
+    assert facts == {'generated_at': None, 'host_totals': {'hosts': 2, 'hosts_failed': 1, 'hosts_with_legacy': 1, 'containers': 1,
+                                                          'legacy_containers': 1, 'images': 2, 'legacy_images': 1, 'unknown': 0}}
+    assert files == render_directory({}, 'later', hosts=list(reversed(HOST_ROWS)))[0]
+
+
+def test_replacements_come_from_the_directory_mapping():
+    files = render_directory({'mapping.json': MAPPING_JSON}, 'now', hosts=HOST_ROWS)[0]
+    assert json.loads(files['hosts.json'])[0]['replacement'] == '%s/converted/app:1@%s' % (REG, NEW)
+    assert '<code>r.example.com/converted/app:1@%s</code>' % NEW in files['audit.html']
+
+
+def test_each_run_keeps_the_other_part_of_the_page():
+    audit_files = render_all(records(), '2026-01-01T00:00:00Z', mapping=True)
+    # audit_hosts after an audit: the registry audit stays on the page.
+    previous = dict(audit_files)
+    files, facts = render_directory(previous, 'now', hosts=HOST_ROWS)
+    assert set(files) == {'hosts.json', 'hosts.md', 'audit.html'}
+    assert 'Totals per registry' in files['audit.html'] and 'Hosts running legacy images' in files['audit.html']
+    assert facts['generated_at'] == '2026-01-01T00:00:00Z'
+    # A migrate run after it: the hosts section stays, and the new mapping refreshes the replacements.
+    previous.update(files)
+    previous['mapping.json'] = None
+    again, _facts = render_directory(previous, 'later', records=records(), mapping=True)
+    assert 'Hosts running legacy images' in again['audit.html']
+    assert json.loads(again['audit.json'])['generated_at'] == '2026-01-01T00:00:00Z'
+    assert json.loads(again['hosts.json']) == json.loads(files['hosts.json'])
+    with_mapping, _facts = render_directory(dict(previous, **{'mapping.json': MAPPING_JSON}), 'later', records=records())
+    assert json.loads(with_mapping['hosts.json'])[0]['replacement'].endswith(NEW)
+
+
+def test_unreadable_previous_parts_are_left_out():
+    previous = {'audit.json': '{"schema": "other"}', 'hosts.json': '[{"image": "no host"}]'}
+    files, facts = render_directory(previous, 'now', hosts=None, records=None)
+    assert files == {} and facts == {'generated_at': None, 'host_totals': None}
+    files = render_directory({'hosts.json': 'not json', 'mapping.json': '[]'}, 'now', hosts=HOST_ROWS)[0]
+    assert json.loads(files['hosts.json'])[0]['replacement'] is None
+
+
+def test_hosts_section_escapes_and_says_when_nothing_is_legacy():
+    rows = [dict(HOST_ROWS[1], host='<h>', image='<img>')]
+    page = render_directory({}, 'now', hosts=rows)[0]['audit.html']
+    assert '<h>' not in page and '<img>' not in page and '&lt;img&gt;' not in page  # only legacy and unknown rows are listed
+    assert 'None: no host holds a schema 1 image.' in page
+    page = render_directory({}, 'now', hosts=[dict(HOST_ROWS[0], host='<h>', image='<img>')])[0]['audit.html']
+    assert '<h3>&lt;h&gt;</h3>' in page and '&lt;img&gt;' in page and '<img>' not in page

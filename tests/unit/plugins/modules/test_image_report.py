@@ -41,3 +41,36 @@ def test_check_mode_writes_nothing(tmp_path, capsys):
     result = run({'path': str(tmp_path / 'r'), 'records': RECORDS, '_ansible_check_mode': True}, capsys)
     assert result['changed'] and result['totals']['needs_conversion'] == 1
     assert not (tmp_path / 'r').exists()
+
+
+HOSTS = [{'host': 'web1', 'container': 'legacy', 'image': 'a.example.com/app:1', 'image_digest': 'a.example.com/app@sha256:' + '1' * 64,
+          'format': 'v2s1', 'replacement': None, 'error': None}]
+
+
+def test_hosts_then_records_share_the_page(tmp_path, capsys):
+    path = str(tmp_path / 'report')
+    first = run({'path': path, 'hosts': HOSTS}, capsys)
+    assert first['changed_files'] == ['audit.html', 'hosts.json', 'hosts.md']
+    assert first['host_totals']['legacy_containers'] == 1 and 'totals' not in first and first['generated_at'] is None
+    assert not run({'path': path, 'hosts': HOSTS}, capsys)['changed']
+    # A migrate run: the mapping turns up, the hosts report takes its replacement, the page gets both sections.
+    second = run({'path': path, 'records': RECORDS, 'conversions': CONVERTED, 'mapping': True}, capsys)
+    assert 'hosts.json' in second['changed_files'] and second['host_totals']['hosts'] == 1
+    rows = json.loads((tmp_path / 'report' / 'hosts.json').read_text())
+    assert rows[0]['replacement'] == 'b.example.com/app:1@sha256:' + '2' * 64
+    page = (tmp_path / 'report' / 'audit.html').read_text()
+    assert 'Hosts running legacy images' in page and 'Totals per registry' in page
+    third = run({'path': path, 'hosts': HOSTS}, capsys)
+    assert not third['changed'] and third['generated_at'] == second['generated_at']
+
+
+def test_hosts_in_check_mode_write_nothing(tmp_path, capsys):
+    result = run({'path': str(tmp_path / 'r'), 'hosts': HOSTS, '_ansible_check_mode': True}, capsys)
+    assert result['changed'] and not (tmp_path / 'r').exists()
+
+
+def test_needs_records_or_hosts_and_mapping_needs_records(tmp_path, capsys):
+    assert 'one of the following is required: records, hosts' in run({'path': str(tmp_path)}, capsys)['msg']
+    assert 'mapping is True but all of the following are missing: records' in run({'path': str(tmp_path), 'hosts': HOSTS, 'mapping': True}, capsys)['msg']
+    result = run({'path': str(tmp_path), 'hosts': [{'image': 'x'}]}, capsys)
+    assert result['failed'] and result['msg'].startswith('host row 0 has no host')

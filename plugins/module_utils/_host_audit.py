@@ -1,0 +1,245 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Which hosts run legacy images: join image_host_info results with image_manifest_info facts.
+
+Pure functions over plain data, used by the host_references and host_rows
+filters (audit_hosts.yml) and by image_report (hosts.json, hosts.md and the
+hosts section of audit.html).
+
+A host's engine knows each image by one or more names (repositories) and by the
+manifest digests it was pulled by (``RepoDigests``). What the host holds is what
+those digests name, so the registry is asked by ``repository@digest``, and by
+``repository:tag`` only for a name that has no digest (an image built or loaded
+on the host, whose registry tag may have moved since). Podman lists every digest
+of an image under every one of its names (an image pulled both as
+``legacy/app:1`` and as its conversion ``converted/app:1`` has one id when the
+conversion kept its config), so a name's candidates are all its digests and the
+one its repository really holds decides; if several do, a schema 1 one wins, so
+that nothing legacy is hidden.
+
+One row per container, then one per image name no container on that host uses;
+a host whose engine could not be read gives one row carrying the error.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
+from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
+
+ROW_FIELDS = ('host', 'container', 'image', 'image_digest', 'format', 'replacement', 'error')
+LEGACY_FORMATS = (mt.FORMAT_V2S1,)
+NOT_IN_REGISTRY = 'the registry does not have it (any more)'
+NO_REGISTRY_NAME = 'no registry name or digest (built or loaded on the host)'
+
+_HEX_ID = re.compile(r'^(sha256:)?[0-9a-f]{12,64}$')
+
+
+def is_legacy(row):
+    """Whether a row's image is in a format the next engines refuse (Docker schema 1)."""
+    return row.get('format') in LEGACY_FORMATS
+
+
+def _parse(text):
+    try:
+        return parse_reference(text)
+    except InvalidReferenceError:
+        return None
+
+
+def _repository(text):
+    """registry/repository of a reference, None when it does not parse."""
+    ref = _parse(text)
+    return '%s/%s' % (ref.registry, ref.repository) if ref else None
+
+
+def _names(image):
+    """repository -> {'tags': [...], 'digests': [...]} of one image, references normalised, sorted."""
+    names = {}
+    for key, texts in (('tags', image.get('repo_tags')), ('digests', image.get('repo_digests'))):
+        for text in texts or []:
+            ref = _parse(text)
+            if ref is None or (key == 'digests' and not ref.digest):
+                continue
+            name = names.setdefault('%s/%s' % (ref.registry, ref.repository), {'tags': [], 'digests': []})
+            if str(ref) not in name[key]:
+                name[key].append(str(ref))
+    for name in names.values():
+        name['tags'].sort()
+        name['digests'].sort()
+    return names
+
+
+def _by_id(container_image, image_id):
+    """Whether a container references its image by id (full, short, or with sha256:) rather than by name."""
+    if not container_image or not _HEX_ID.match(container_image):
+        return False
+    return (image_id or '').split(':')[-1].startswith(container_image.split(':')[-1])
+
+
+def _candidates(reference, name):
+    """(references to ask, whether they are digests) for a name: its digests, else the tag it was referenced by."""
+    ref = _parse(reference) if reference else None
+    if ref is not None and ref.digest:
+        return [str(ref)], True
+    if name and name['digests']:
+        return list(name['digests']), True
+    tag = str(ref) if ref is not None else (name['tags'][0] if name and name['tags'] else None)
+    return ([tag], False) if tag else ([], False)
+
+
+def _host_error(result):
+    if not isinstance(result, dict) or not result:
+        return 'not audited: no image_host_info result for this host'
+    if result.get('unreachable'):
+        return 'unreachable: %s' % result.get('msg', '')
+    if result.get('failed') or result.get('skipped') or not isinstance(result.get('images'), list):
+        return result.get('msg') or 'not audited: image_host_info did not run on this host'
+    return None
+
+
+def _blank(host, **values):
+    row = dict((field, None) for field in ROW_FIELDS)
+    row['host'] = host
+    row.update(values)
+    return row
+
+
+def plan_rows(engines):
+    """The rows of every host, each with the ``_candidates`` to ask the registries about and ``_pinned``
+    (whether the candidates are digests the host holds, or a tag to fall back on). Sorted by host.
+
+    engines: host name -> image_host_info result (a failed or unreachable one too).
+    """
+    if not isinstance(engines, dict):
+        raise ImagefleetError('the engines must be a dict of host name -> image_host_info result, not %s' % type(engines).__name__)
+    rows = []
+    for host in sorted(engines):
+        result = engines[host]
+        error = _host_error(result)
+        if error:
+            rows.append(dict(_blank(host, error=error), _candidates=[], _pinned=False))
+            continue
+        images = dict((image.get('id'), image) for image in result['images'])
+        used = set()
+        for container in result.get('containers') or []:
+            image = images.get(container.get('image_id')) or {}
+            names = _names(image)
+            if _by_id(container.get('image'), container.get('image_id')):
+                repository = sorted(names)[0] if names else None
+                reference = None
+            else:
+                repository = _repository(container.get('image'))
+                reference = container.get('image')
+            used.add((image.get('id'), repository))
+            candidates, pinned = _candidates(reference, names.get(repository))
+            rows.append(dict(_blank(host, container=container.get('name'), image=container.get('image')),
+                             _candidates=candidates, _pinned=pinned))
+        for image in result['images']:
+            names = _names(image)
+            if not names and (image.get('id'), None) not in used:
+                rows.append(dict(_blank(host, image=image.get('id')), _candidates=[], _pinned=False))
+            for repository in sorted(names):
+                if (image.get('id'), repository) in used:
+                    continue
+                name = names[repository]
+                candidates, pinned = _candidates(None, name)
+                label = name['tags'][0] if name['tags'] else name['digests'][0]
+                rows.append(dict(_blank(host, image=label), _candidates=candidates, _pinned=pinned))
+    return rows
+
+
+def host_references(engines):
+    """Every reference the registries must be asked about for these hosts, once each, sorted."""
+    return sorted(set(ref for row in plan_rows(engines) for ref in row['_candidates']))
+
+
+def _resolve(row, infos):
+    """Fill image_digest, format and error of a planned row from the registry facts of its candidates."""
+    facts = [infos.get(ref) or {'reference': ref, 'exists': None, 'error': 'not inspected'} for ref in row['_candidates']]
+    existing = [info for info in facts if info.get('exists')]
+    if existing:
+        chosen = next((info for info in existing if info.get('format') in LEGACY_FORMATS), existing[0])
+        return dict(row, image_digest=chosen['reference'] if row['_pinned'] else None, format=chosen.get('format'), error=None)
+    if not facts:
+        return row if row['error'] or not row['image'] else dict(row, error=NO_REGISTRY_NAME)
+    failed = [info for info in facts if info.get('exists') is None]
+    digest = facts[0]['reference'] if row['_pinned'] and len(facts) == 1 else None
+    return dict(row, image_digest=digest, error=(failed[0].get('error') or 'unknown error') if failed else NOT_IN_REGISTRY)
+
+
+def host_rows(engines, infos):
+    """Rows {host, container, image, image_digest, format, replacement, error} for these hosts.
+
+    infos are image_manifest_info's images for host_references(engines) (asked with
+    on_error=report); replacement is left None (image_report fills it from mapping.json).
+    """
+    by_ref = dict((info['reference'], info) for info in infos or [] if isinstance(info, dict) and info.get('reference'))
+    return normalize_rows(_resolve(row, by_ref) for row in plan_rows(engines))
+
+
+def normalize_rows(rows):
+    """Rows with exactly ROW_FIELDS, in report order (host, containers first, then images)."""
+    normalized = []
+    for index, row in enumerate(rows or []):
+        if not isinstance(row, dict) or not row.get('host'):
+            raise ImagefleetError('host row %d has no host: %r' % (index, row))
+        normalized.append(dict((field, row.get(field)) for field in ROW_FIELDS))
+    return sorted(normalized, key=lambda r: (r['host'], r['container'] is None, r['container'] or '', r['image'] or '',
+                                             r['image_digest'] or ''))
+
+
+def _replacement(row, by_digest, by_reference):
+    """The new reference@digest of a row's image from the mapping, None when it was not converted."""
+    if row['image_digest']:
+        digest = row['image_digest'].rsplit('@', 1)[-1]
+        entries = by_digest.get(digest) or []
+        repository = _repository(row['image_digest'])
+        entry = next((e for e in entries if _repository(e['old_reference']) == repository), entries[0] if entries else None)
+    else:
+        ref = _parse(row['image']) if row['image'] else None
+        entry = by_reference.get(str(ref)) if ref else None
+    if entry is None:
+        return None
+    return '%s@%s' % (entry['new_reference'], entry['new_digest'])
+
+
+def apply_replacements(rows, entries):
+    """Rows with ``replacement`` from mapping entries (old_digest -> new_reference@new_digest), None where none applies.
+
+    A row pinned to a digest matches an entry by that digest (one of the same repository first); a row known only
+    by tag matches an entry by its old_reference.
+    """
+    by_digest, by_reference = {}, {}
+    for entry in entries or []:
+        if not all(entry.get(key) for key in ('old_reference', 'old_digest', 'new_reference', 'new_digest')):
+            continue
+        by_digest.setdefault(entry['old_digest'], []).append(entry)
+        by_reference.setdefault(entry['old_reference'], entry)
+    return [dict(row, replacement=_replacement(row, by_digest, by_reference)) for row in normalize_rows(rows)]
+
+
+def host_totals(rows):
+    """Numbers over the rows: hosts, hosts_failed, containers, legacy_containers, images, legacy_images, unknown.
+
+    images count distinct images (by digest, else name) across the fleet; unknown counts rows whose format could not
+    be told (registry error, image gone, or no registry name).
+    """
+    hosts = set(row['host'] for row in rows)
+    failed = set(row['host'] for row in rows if row['image'] is None and row['error'])
+    images = set((row['image_digest'] or row['image']) for row in rows if row['image'])
+    legacy = set((row['image_digest'] or row['image']) for row in rows if row['image'] and is_legacy(row))
+    return {
+        'hosts': len(hosts),
+        'hosts_failed': len(failed),
+        'hosts_with_legacy': len(set(row['host'] for row in rows if is_legacy(row))),
+        'containers': sum(1 for row in rows if row['container']),
+        'legacy_containers': sum(1 for row in rows if row['container'] and is_legacy(row)),
+        'images': len(images),
+        'legacy_images': len(legacy),
+        'unknown': sum(1 for row in rows if row['image'] and not row['format']),
+    }

@@ -308,6 +308,13 @@ _LIST_TARGET = {mt.FORMAT_V2S2: mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI: mt.FORMAT_OC
                 mt.FORMAT_V2S2_LIST: mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI_INDEX: mt.FORMAT_OCI_INDEX}
 
 
+def converted_format(source_format, target_format):
+    """The format the conversion of a source_format image has: lists stay lists (of the target's kind)."""
+    if source_format in (mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI_INDEX):
+        return mt.FORMAT_V2S2_LIST if target_format == mt.FORMAT_V2S2 else mt.FORMAT_OCI_INDEX
+    return target_format
+
+
 def plan(source_format, target_format):
     """Which conversion turns source_format into target_format (one of PLANS).
 

@@ -22,6 +22,7 @@ import json
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._blob_transfer import Location, TransferStats
 from ansible_collections.imagefleet.registry.plugins.module_utils._convert import (
+    converted_format,
     index_to_list,
     list_to_index,
     oci_to_v2s2,
@@ -45,6 +46,10 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 impor
 # How much work a build may do.
 PREDICT = 'predict'  # no layer reads, no writes: None when layer data would be needed
 WRITE = 'write'
+
+# Codes a concurrent writer of the same repository can cause on a manifest PUT (see _put_verified).
+_RACY_PUSH_CODES = ('DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN')
+_PUSH_ATTEMPTS = 6
 
 _IMAGE_CONVERSIONS = {'v2s2->oci': v2s2_to_oci, 'oci->v2s2': oci_to_v2s2}
 _LIST_CONVERSIONS = {'list->index': list_to_index, 'index->list': index_to_list, 'list-copy': update_list}
@@ -85,13 +90,6 @@ def _layer_digests(manifest):
     else:
         digests = [layer['digest'] for layer in manifest.doc['layers']]
     return list(dict.fromkeys(digests))
-
-
-def converted_format(source_format, target_format):
-    """The format a conversion produces: lists stay lists (of the target's kind)."""
-    if source_format in (mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI_INDEX):
-        return mt.FORMAT_V2S2_LIST if target_format == mt.FORMAT_V2S2 else mt.FORMAT_OCI_INDEX
-    return target_format
 
 
 def target_tag(src, dest):
@@ -273,16 +271,35 @@ class ImageConverter:
         dest = job.dest
         if built.config is not None and dest.client.blob_size(dest.repository, built.blobs[0]) is None:
             dest.client.upload_blob(dest.repository, built.blobs[0], built.config)
-        missing = [d for d in built.blobs if d not in job.verified and dest.client.blob_size(dest.repository, d) is None]
-        if missing:
-            raise RegistryError('not pushing %s: blobs missing at %s: %s' % (built.digest, dest.key, ', '.join(missing)),
-                                registry=dest.client.host)
-        reported = dest.client.put_manifest(dest.repository, ref, built.raw, built.media_type)
+        reported = self._put_verified(job, built, ref)
         back = dest.client.get_manifest(dest.repository, ref)
         for digest in (reported, back.digest):
             if digest and digest != built.digest:
                 raise DigestMismatchError('%s:%s reads back as %s, not the pushed %s' % (dest.key, ref, digest, built.digest),
                                           expected=built.digest, actual=digest)
+
+    @staticmethod
+    def _put_verified(job, built, ref):
+        """Push the manifest once every blob it references is seen present; return the reported digest.
+
+        distribution 2.8 may answer DIGEST_INVALID or MANIFEST_BLOB_UNKNOWN while
+        another client links the same blobs into the repository (parallel
+        conversions, AWX slices); the blobs are checked again and the push retried.
+        """
+        dest = job.dest
+        for attempt in range(_PUSH_ATTEMPTS):
+            missing = [d for d in built.blobs if d not in job.verified and dest.client.blob_size(dest.repository, d) is None]
+            if missing:
+                raise RegistryError('not pushing %s: blobs missing at %s: %s' % (built.digest, dest.key, ', '.join(missing)),
+                                    registry=dest.client.host)
+            try:
+                return dest.client.put_manifest(dest.repository, ref, built.raw, built.media_type)
+            except RegistryError as exc:
+                if exc.code not in _RACY_PUSH_CODES or attempt + 1 == _PUSH_ATTEMPTS:
+                    raise
+            job.verified.clear()
+            dest.client.backoff(attempt)
+        return None  # not reached: the last attempt returns or raises
 
     def _backup(self, job, existing, backup_tag, force):
         """Keep the manifest being replaced reachable under backup_tag (never clobbering another backup)."""

@@ -11,6 +11,7 @@ and the audit_records filter the playbooks use to join image_manifest_info resul
 from __future__ import annotations
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils._convert import converted_format
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import DEFAULT_TAG, parse_reference
 
@@ -40,13 +41,6 @@ def derive_dest(src, dest_registry=None, dest_prefix=None):
     if not tag:
         raise InvalidReferenceError('source %s is pinned by digest only; give its destination with a tag' % src, reference=src)
     return str(parse_reference('%s/%s:%s' % (base.rstrip('/'), ref.repository, tag)))
-
-
-def converted_format(src_format, target_format):
-    """The format the conversion of a src_format image has: lists stay lists."""
-    if src_format in (mt.FORMAT_V2S2_LIST, mt.FORMAT_OCI_INDEX):
-        return mt.FORMAT_V2S2_LIST if target_format == mt.FORMAT_V2S2 else mt.FORMAT_OCI_INDEX
-    return target_format
 
 
 def _status(src_info, dest_info, target_format):

@@ -142,10 +142,11 @@ class BlobMover:
         """
         want_diff_id = want_diff_id and not self.diff_ids.get(digest)
         attempts = dest.client.retries + 1
+        committed = False
         for attempt in range(attempts):
             hasher = BlobHasher(digest, want_diff_id)
             try:
-                dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher))
+                committed = dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher))
                 break
             except BrokenTransferError:
                 # A corrupt source shows up as a failed upload: report the cause, never retry it.
@@ -154,6 +155,10 @@ class BlobMover:
                 if attempt + 1 == attempts:
                     raise
                 dest.client.backoff(attempt)
+        if not committed:
+            # A concurrent writer's copy is there; our stream may have stopped part-way.
+            stats.record(SKIPPED)
+            return self.read_diff_id(dest, digest, stats) if want_diff_id else self.diff_ids.get(digest)
         diff_id = hasher.finish() if want_diff_id else self.diff_ids.get(digest)
         self.diff_ids.put(digest, diff_id)
         stats.record(UPLOADED, uploaded=hasher.size, read=hasher.size)

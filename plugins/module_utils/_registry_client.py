@@ -376,7 +376,8 @@ class RegistryClient:
         """Upload a blob in one PUT; body is bytes or an iterator of chunks (sent chunked, never buffered).
 
         The registry checks the content against ?digest= and commits nothing on
-        a mismatch or a body that stops early.
+        a mismatch or a body that stops early. True when this upload committed
+        the blob, False when a concurrent writer's copy won the race.
         """
         scope = _push(repository)
         try:
@@ -386,8 +387,18 @@ class RegistryClient:
             raise RegistryError(exc.message, status=exc.status, code=exc.code, registry=self.host)
         location = urljoin(self.ping() + '/', response.headers['Location'])
         location += ('&' if '?' in location else '?') + 'digest=' + quote(digest)
-        self.request('PUT', location, scope, expect=(201,), headers={'Content-Type': 'application/octet-stream'},
-                     data=body, retry=isinstance(body, bytes))
+        try:
+            self.request('PUT', location, scope, expect=(201,), headers={'Content-Type': 'application/octet-stream'},
+                         data=body, retry=isinstance(body, bytes))
+        except RegistryError as exc:
+            # Another writer committing the same blob into this repository at the same moment makes
+            # distribution refuse ours (DIGEST_INVALID, BLOB_UPLOAD_INVALID); blobs are content-addressed
+            # and verified by the registry, so the one that is there now is the one we meant.
+            if isinstance(exc, BrokenTransferError) or exc.status not in (400, 404, 409) or \
+                    self.blob_size(repository, digest) is None:
+                raise
+            return False
+        return True
 
     # -- listing -------------------------------------------------------------
 

@@ -216,3 +216,18 @@ def test_ping_retries_a_busy_registry():
     c = client([response(503), response(200)], pinged=False)
     assert c.ping() == 'https://reg.example'
     assert c.retried == 1
+
+
+def test_losing_an_upload_race_to_an_identical_blob_is_fine():
+    invalid = json.dumps({'errors': [{'code': 'DIGEST_INVALID', 'message': 'digest invalid'}]}).encode()
+    c = client([response(202, headers={'Location': '/v2/a/blobs/uploads/u1?_state=s'}), response(400, invalid),
+                response(200, headers={'Content-Length': '3'})])
+    assert c.upload_blob('a', 'sha256:' + 'b' * 64, b'abc') is False
+    assert [call[0] for call in c.session.calls] == ['POST', 'PUT', 'HEAD']
+
+
+def test_a_refused_upload_without_the_blob_is_an_error():
+    invalid = json.dumps({'errors': [{'code': 'DIGEST_INVALID', 'message': 'digest invalid'}]}).encode()
+    c = client([response(202, headers={'Location': '/v2/a/blobs/uploads/u1'}), response(400, invalid), response(404)])
+    with pytest.raises(RegistryError, match='DIGEST_INVALID|digest invalid'):
+        c.upload_blob('a', 'sha256:' + 'b' * 64, b'abc')

@@ -25,10 +25,12 @@ command -v skopeo >/dev/null || { echo "skopeo is needed (hacking/ensure-tools.s
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/playbook_verify_tools.XXXXXX")"
 STATE="${WORK}/lab/state.json"
+TLS_STATE="${WORK}/tls-lab/state.json"
 lab() { PYTHONPATH="${ROOT}/tests/lab" "${PYTHON}" -m imagefleet_lab "$@"; }
 cleanup() {
     set +e
     [ -f "${STATE}" ] && lab down --state "${STATE}" >/dev/null
+    [ -f "${TLS_STATE}" ] && lab down --state "${TLS_STATE}" >/dev/null
     rm -rf "${WORK}"
 }
 trap cleanup EXIT
@@ -113,6 +115,22 @@ grep -Eq "verification failed: ${REG}/legacy/multi:1: is still Docker schema 1 \
 PATH="${WORK}/crane-broken:${PATH}" must_fail play verify -e @images.yml -e imagefleet_verify_tools=crane "$@"
 grep -q "verification failed: ${REG}/converted/legacy/single:1: crane failed (exit 1): Error: GET https://example.invalid/v2/: unexpected status code 503" fail.log
 grep -q 'verify: 4 destinations, 0 good, 4 bad, cross-checked with crane' fail.log
+
+# --- over verified TLS with a private CA and credentials: skopeo gets --cert-dir and a private auth file ------------
+lab up --state "${TLS_STATE}" --tls --auth htpasswd --user alice --password 'pa ss:w0rd' >tls-lab.json
+TLS_REG="$("${PYTHON}" -c 'import json,sys; print(json.load(open(sys.argv[1]))["registry"])' tls-lab.json)"
+TLS_CA="$("${PYTHON}" -c 'import json,sys; print(json.load(open(sys.argv[1]))["ca_path"])' tls-lab.json)"
+cat >tls.yml <<VARS
+imagefleet_images:
+  - {src: "${TLS_REG}/modern/v2s2:1", dest: "${TLS_REG}/modern/v2s2:1"}
+  - {src: "${TLS_REG}/modern/index:1", dest: "${TLS_REG}/modern/index:1", format: oci}
+imagefleet_registry_options:
+  ca_path: "${TLS_CA}"
+  registry_credentials: [{registry: "${TLS_REG}", username: alice, password: "pa ss:w0rd"}]
+imagefleet_verify_tools: [skopeo]
+VARS
+play verify -e @tls.yml "$@" | tee tls.log
+grep -q 'verify: 2 destinations, 2 good, 0 bad, cross-checked with skopeo' tls.log
 
 # --- a missing tool fails before anything is verified, saying how to install it --------------------------------------
 must_fail play verify -e @images.yml -e imagefleet_verify_tools=crane "$@"

@@ -141,3 +141,19 @@ ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/migrate.yml" --
 grep -Eq ' : ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' fleet-again.log
 ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/verify.yml" --limit format_v2s1 "$@" | tee fleet-verify.log
 grep -q 'verify: 5 destinations, 5 good, 0 bad' fleet-verify.log
+
+# --- fleet mode with per-host destinations: a host's imagefleet_dest wins over the play-wide prefix ----------------
+cat >fleet-own.registry_images.yml <<VARS
+plugin: imagefleet.registry.registry_images
+registries:
+  - url: "${REG}"
+    repositories: ['legacy/single']
+    tags: ['1', '2']
+compose:
+  imagefleet_dest_prefix: "'${REG}/not-used'"
+  imagefleet_dest: "'${REG}/own/' ~ imagefleet_repository ~ ':t' ~ imagefleet_tag"
+VARS
+ansible-playbook -i fleet-own.registry_images.yml "${ROOT}/playbooks/migrate.yml" --limit format_v2s1 \
+    -e "imagefleet_report_dir=${WORK}/report-own" "$@" | tee own.log
+grep -q 'batch 1/1: 2 images, 2 converted, 0 already done, 0 failed' own.log
+[ "$(json report-own/mapping.json 'sorted(i["new_reference"].split("@")[0] for i in d["images"])')" = "['${REG}/own/legacy/single:t1', '${REG}/own/legacy/single:t2']" ]

@@ -95,6 +95,7 @@ class BlobMover:
 
     def __init__(self, diff_ids=None):
         self.diff_ids = diff_ids or DiffIdCache()
+        self.sizes = {}  # digest -> size, as registries reported or streams counted
 
     def read_diff_id(self, location, digest, stats):
         """diff_id of a blob, from the cache or by streaming it once (verified against its digest)."""
@@ -118,18 +119,27 @@ class BlobMover:
                     location.client.backoff(attempt)
             diff_id = hasher.finish()
             stats.record(None, read=hasher.size)
+            self.sizes[digest] = hasher.size
             self.diff_ids.put(digest, diff_id)
             return diff_id
 
     def copy(self, source, dest, digest, stats, want_diff_id=False):
-        """Make digest present in dest; return (outcome, diff_id or None)."""
+        """Make digest present in dest; return (outcome, diff_id or None).
+
+        Every outcome means the destination registry confirmed the blob: a HEAD
+        answer (skipped), a 201 to a mount, or a committed upload. Inside one
+        registry the mount is tried first: it answers 201 whether or not the
+        blob was already linked, so a HEAD before it would only cost a request.
+        """
         same_registry = source.client is dest.client and source.repository != dest.repository
-        if dest.client.blob_size(dest.repository, digest) is not None:
-            outcome = SKIPPED
-        elif same_registry and dest.client.mount_blob(dest.repository, digest, source.repository):
+        if same_registry and dest.client.mount_blob(dest.repository, digest, source.repository):
             outcome = MOUNTED
         else:
-            return UPLOADED, self._upload(source, dest, digest, stats, want_diff_id)
+            size = dest.client.blob_size(dest.repository, digest)
+            if size is None:
+                return UPLOADED, self._upload(source, dest, digest, stats, want_diff_id)
+            self.sizes[digest] = size
+            outcome = SKIPPED
         stats.record(outcome)
         return outcome, self.read_diff_id(dest, digest, stats) if want_diff_id else None
 
@@ -161,5 +171,6 @@ class BlobMover:
             return self.read_diff_id(dest, digest, stats) if want_diff_id else self.diff_ids.get(digest)
         diff_id = hasher.finish() if want_diff_id else self.diff_ids.get(digest)
         self.diff_ids.put(digest, diff_id)
+        self.sizes[digest] = hasher.size
         stats.record(UPLOADED, uploaded=hasher.size, read=hasher.size)
         return diff_id

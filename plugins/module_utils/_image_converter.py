@@ -36,12 +36,14 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
     ConflictError,
     DigestMismatchError,
     InvalidReferenceError,
+    ManifestError,
     NotFoundError,
     RegistryError,
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
 from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import layers as schema1_layers
+from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import parse as schema1_parse
 
 # How much work a build may do.
 PREDICT = 'predict'  # no layer reads, no writes: None when layer data would be needed
@@ -92,6 +94,17 @@ def _layer_digests(manifest):
     return list(dict.fromkeys(digests))
 
 
+def _check_source(src, source):
+    """Refuse a broken schema 1 source before anything is read or written, naming it."""
+    if source.format != mt.FORMAT_V2S1:
+        return
+    try:
+        schema1_parse(source.raw)
+        schema1_layers(source.doc)
+    except ManifestError as exc:
+        raise ManifestError('source %s (%s) cannot be converted: %s' % (src, source.digest, exc.message), reference=str(src))
+
+
 def target_tag(src, dest):
     """The destination tag: dest's own, else the source's; a digest-pinned destination makes no sense."""
     if dest.digest and not dest.tag:
@@ -107,7 +120,6 @@ class ImageConverter:
         self.mover = mover
         self.blob_parallel = blob_parallel
         self.check_mode = check_mode
-        self.sizes = {}
 
     # -- public --------------------------------------------------------------
 
@@ -120,6 +132,7 @@ class ImageConverter:
             source = src_client.get_manifest(src.repository, src.ref)
         except NotFoundError:
             raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+        _check_source(src, source)
         in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
         stats = TransferStats()
         job = _Job(Location(src_client, src.repository), Location(dest_client, dest.repository), PREDICT, stats)
@@ -157,13 +170,10 @@ class ImageConverter:
 
     @staticmethod
     def _existing(job, tag):
-        dest = job.dest
-        if dest.client.head_manifest(dest.repository, tag) is None:
-            return None
         try:
-            return dest.client.get_manifest(dest.repository, tag)
+            return job.dest.client.get_manifest(job.dest.repository, tag)
         except NotFoundError:
-            return None  # deleted between HEAD and GET
+            return None
 
     def _learn_from(self, existing, job):
         """Seed diff_ids and sizes from what the destination already holds, so a re-run reads no layer."""
@@ -180,7 +190,7 @@ class ImageConverter:
                 continue
             layers = manifest.doc['layers']
             for layer in layers:
-                self.sizes[layer['digest']] = layer.get('size')
+                self.mover.sizes[layer['digest']] = layer.get('size')
             try:
                 config = json.loads(self._config_bytes(job.dest, manifest))
                 diff_ids = config['rootfs']['diff_ids'] or []
@@ -234,11 +244,11 @@ class ImageConverter:
         """(diff_ids, sizes) by blob for a schema 1 conversion (moving blobs in WRITE mode); None if unknown in PREDICT."""
         diff_ids = self.mover.diff_ids
         if job.mode == PREDICT:
-            if any(diff_ids.get(d) is None or self.sizes.get(d) is None for d in layers):
+            if any(diff_ids.get(d) is None or self.mover.sizes.get(d) is None for d in layers):
                 return None
         else:
             self._move(job, layers, want_diff_id=True)
-        return dict((d, diff_ids.get(d)) for d in layers), dict((d, self.sizes[d]) for d in layers)
+        return dict((d, diff_ids.get(d)) for d in layers), dict((d, self.mover.sizes[d]) for d in layers)
 
     def _move(self, job, digests, want_diff_id):
         """In WRITE mode, copy each blob and verify it is at the destination, recording the size it reports."""
@@ -247,11 +257,13 @@ class ImageConverter:
 
         def one(digest):
             self.mover.copy(job.source, job.dest, digest, job.stats, want_diff_id=want_diff_id)
-            size = job.dest.client.blob_size(job.dest.repository, digest)
-            if size is None:
-                raise RegistryError('blob %s is not present in %s after the copy' % (digest, job.dest.key),
-                                    registry=job.dest.client.host, digest=digest)
-            self.sizes[digest] = size
+            if self.mover.sizes.get(digest) is None:
+                # Mounted and not read: the size (which the v2s2 manifest carries) comes from the destination.
+                size = job.dest.client.blob_size(job.dest.repository, digest)
+                if size is None:
+                    raise RegistryError('blob %s is not present in %s after the copy' % (digest, job.dest.key),
+                                        registry=job.dest.client.host, digest=digest)
+                self.mover.sizes[digest] = size
             job.verified.add(digest)
 
         map_ordered(one, digests, self.blob_parallel)
@@ -269,8 +281,10 @@ class ImageConverter:
     def _push(self, job, built, ref):
         """Upload the new config, verify every referenced blob is present, push, read back."""
         dest = job.dest
-        if built.config is not None and dest.client.blob_size(dest.repository, built.blobs[0]) is None:
+        if built.config is not None:
+            # A new config is almost never there already; re-sending a few KB is cheaper than asking first.
             dest.client.upload_blob(dest.repository, built.blobs[0], built.config)
+            job.verified.add(built.blobs[0])
         reported = self._put_verified(job, built, ref)
         back = dest.client.get_manifest(dest.repository, ref)
         for digest in (reported, back.digest):

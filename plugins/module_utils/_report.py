@@ -275,10 +275,10 @@ def audit_html_section(document):
 
 
 def _hosts_summary(totals):
-    return ('%d hosts, %d containers: %d containers on schema 1 images, %d schema 1 images on %d hosts; '
-            '%d images of unknown format; %d hosts not audited.' % (
-                totals['hosts'], totals['containers'], totals['legacy_containers'], totals['legacy_images'],
-                totals['hosts_with_legacy'], totals['unknown'], totals['hosts_failed']))
+    return ('Hosts: %d, of which %d could not be read and %d hold schema 1 images. Containers: %d, of which %d on schema 1 '
+            'images. Schema 1 images: %d. Format unknown: %d.' % (
+                totals['hosts'], totals['hosts_failed'], totals['hosts_with_legacy'], totals['containers'],
+                totals['legacy_containers'], totals['legacy_images'], totals['unknown']))
 
 
 def _legacy_by_host(rows):
@@ -296,7 +296,8 @@ def _problems(rows):
 
 _NO_REPLACEMENT = 'not converted yet'
 _LEGACY_HEADERS = ['Container', 'Image', 'Digest', 'Switch to']
-_PROBLEM_HEADERS = ['Host', 'Container', 'Image', 'Why the format is unknown']
+_PROBLEMS_TITLE = 'Not audited, or format unknown'
+_PROBLEM_HEADERS = ['Host', 'Container', 'Image', 'Why']
 
 
 def hosts_html_section(rows):
@@ -314,7 +315,7 @@ def hosts_html_section(rows):
             for r in legacy_rows]))
     problems = _problems(rows)
     if problems:
-        out.append('<h3>Not known</h3>')
+        out.append('<h3>%s</h3>' % _PROBLEMS_TITLE)
         out.append(_html_table(_PROBLEM_HEADERS, [
             [_td(r['host']), _td(r['container'] or '-'), _td(r['image'] or '-', code=True), _td(r['error'], 'unknown')] for r in problems]))
     return '\n'.join(out)
@@ -333,7 +334,7 @@ def render_hosts_markdown(rows):
         lines.append('')
     problems = _problems(rows)
     if problems:
-        lines += ['## Not known', '']
+        lines += ['## %s' % _PROBLEMS_TITLE, '']
         lines += _md_table(_PROBLEM_HEADERS, [[r['host'], r['container'] or '-', _code(r['image'] or '-'), r['error']] for r in problems])
     return '\n'.join(lines).rstrip('\n') + '\n'
 

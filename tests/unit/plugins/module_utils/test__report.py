@@ -96,8 +96,9 @@ def test_hosts_alone_give_hosts_reports_and_a_page_with_only_the_hosts_section()
     assert 'Hosts running legacy images' in files['audit.html'] and 'Totals per registry' not in files['audit.html']
     assert '| legacy | `r.example.com/legacy/app:1` | `sha256:111111111111` | not converted yet |' in files['hosts.md']
     assert 'web2 | - | `-` | The container engine socket /run/docker.sock does not exist |' in files['hosts.md']
-    assert facts == {'generated_at': None, 'host_totals': {'hosts': 2, 'hosts_failed': 1, 'hosts_with_legacy': 1, 'containers': 1,
-                                                          'legacy_containers': 1, 'images': 2, 'legacy_images': 1, 'unknown': 0}}
+    totals = {'hosts': 2, 'hosts_failed': 1, 'hosts_with_legacy': 1, 'containers': 1, 'legacy_containers': 1, 'images': 2,
+              'legacy_images': 1, 'unknown': 0}
+    assert facts == {'generated_at': None, 'host_totals': totals}
     assert files == render_directory({}, 'later', hosts=list(reversed(HOST_ROWS)))[0]
 
 

@@ -198,6 +198,14 @@ class Bench:
                       variables)
         self.skopeo_copies("skopeo_warm", "skopeo re-copy onto its finished destinations (warm cache)",
                            "skopeo-seq", 1, cache_seq)
+        # The conversion engine alone, without the playbook's audit, verification and reports.
+        args = self.out / "engine.json"
+        args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {
+            "images": [{"src": src, "dest": self.dest(src, "engine")} for src in self.sources],
+            "parallel": 8}}), encoding="utf-8")
+        self.timed("engine", f"image_convert module, {len(self.sources)} images in one call",
+                   [sys.executable, "plugins/modules/image_convert.py", str(args)],
+                   env={"PYTHONPATH": str(self.collection.parent.parent.parent)}, cwd=self.collection)
 
     def audits(self) -> None:
         variables = {

@@ -12,6 +12,7 @@ import html
 TIME_COMPARISONS = [
     ("migrate.yml vs skopeo one after another", "migrate", "skopeo_seq", 1 / 3, "≥ 3x faster"),
     ("migrate.yml vs skopeo 4 at a time", "migrate", "skopeo_par", 1 / 1.5, "≥ 1.5x faster"),
+    ("image_convert alone (no audit, verify, reports) vs skopeo one after another", "engine", "skopeo_seq", None, "none"),
     ("re-run vs our first run", "migrate_rerun", "migrate", 0.25, "≤ 25% of first run"),
     ("re-run vs skopeo warm re-copy", "migrate_rerun", "skopeo_warm", 1 / 3, "≥ 3x faster"),
     ("audit.yml vs skopeo inspect one by one", "audit", "skopeo_inspect", 1 / 5, "≥ 5x faster"),

@@ -11,9 +11,10 @@ on what it reads. What to do with manifests lives elsewhere.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
-from urllib.parse import quote, urljoin
+from urllib.parse import quote, urljoin, urlsplit
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._auth import TokenCache, parse_challenge
@@ -76,7 +77,7 @@ class RegistryClient:
         self.insecure = insecure
         self.timeout = timeout
         self.retries = retries
-        self._verify = False if insecure or not validate_certs else (ca_path or True)
+        self._verify = False if insecure or not validate_certs else (ca_path or _environment_ca_bundle() or True)
         self._plain_http_allowed = insecure or is_loopback(host)
         self._base = None
         self._challenge = None
@@ -85,6 +86,10 @@ class RegistryClient:
         self._lock_stats = threading.Lock()
         self.retried = 0  # waits before another try, for results and tests
         self.session = requests.Session()
+        # requests reads the proxy variables (and REQUESTS_CA_BUNDLE) again on every request, which was a fifth
+        # of the CPU of a 1,000-manifest audit; they are read once per host instead (_proxies_for, _verify).
+        self.session.trust_env = False
+        self._proxies = {}
         adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size)
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
@@ -92,11 +97,20 @@ class RegistryClient:
 
     # -- connection and auth -------------------------------------------------
 
+    def _proxies_for(self, url):
+        """HTTP(S)_PROXY / NO_PROXY as they apply to url's host, looked up once per host."""
+        netloc = urlsplit(url).netloc
+        proxies = self._proxies.get(netloc)
+        if proxies is None:
+            proxies = self._proxies[netloc] = requests.utils.get_environ_proxies(url)
+        return proxies
+
     def _fail(self, message, **kwargs):
         return RegistryError('registry %s: %s' % (self.host, message), registry=self.host, **kwargs)
 
     def _probe(self, scheme):
-        return self.session.get('%s://%s/v2/' % (scheme, self.host), verify=self._verify, timeout=self.timeout)
+        url = '%s://%s/v2/' % (scheme, self.host)
+        return self.session.get(url, verify=self._verify, proxies=self._proxies_for(url), timeout=self.timeout)
 
     def _detect_scheme(self):
         """GET /v2/ over HTTPS, else plain HTTP where allowed; (response, scheme). TLS problems are final."""
@@ -206,7 +220,8 @@ class RegistryClient:
         for attempt in range(attempts):
             last = attempt + 1 == attempts
             try:
-                response = self.session.request(method, url, verify=self._verify, timeout=self.timeout, **kwargs)
+                response = self.session.request(method, url, verify=self._verify, proxies=self._proxies_for(url),
+                                                timeout=self.timeout, **kwargs)
             except requests.exceptions.RequestException as exc:
                 # A certificate does not get better by asking again.
                 if not last and not isinstance(exc, requests.exceptions.SSLError):
@@ -427,6 +442,11 @@ class RegistryClient:
 
     def close(self):
         self.session.close()
+
+
+def _environment_ca_bundle():
+    """The CA bundle requests would take from the environment for verify=True."""
+    return os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE')
 
 
 def _read_capped(response, limit, what):

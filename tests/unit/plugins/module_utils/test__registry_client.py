@@ -231,3 +231,20 @@ def test_a_refused_upload_without_the_blob_is_an_error():
     c = client([response(202, headers={'Location': '/v2/a/blobs/uploads/u1'}), response(400, invalid), response(404)])
     with pytest.raises(RegistryError, match='DIGEST_INVALID|digest invalid'):
         c.upload_blob('a', 'sha256:' + 'b' * 64, b'abc')
+
+
+def test_proxy_and_ca_variables_are_read_once_per_host_and_still_honoured(monkeypatch, tmp_path):
+    bundle = tmp_path / 'bundle.pem'
+    bundle.write_text('')
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.example.com:3128')
+    monkeypatch.setenv('NO_PROXY', 'direct.example.com')
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', str(bundle))
+    client = RegistryClient('reg.example.com')
+    assert client.session.trust_env is False
+    assert client._proxies_for('https://reg.example.com/v2/')['https'] == 'http://proxy.example.com:3128'
+    assert client._proxies_for('https://direct.example.com/token') == {}
+    assert client._verify == str(bundle)
+    assert RegistryClient('reg.example.com', ca_path='/etc/my-ca.pem')._verify == '/etc/my-ca.pem'
+    monkeypatch.setenv('HTTPS_PROXY', 'http://changed.example.com:1')
+    # Looked up once per host: a later change of the environment is not read again for that host.
+    assert client._proxies_for('https://reg.example.com/v2/manifests/x')['https'] == 'http://proxy.example.com:3128'

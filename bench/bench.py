@@ -157,7 +157,7 @@ class Bench:
                      f"built in {self.big[name]['build_seconds']} s, pushed in {self.big[name]['push_seconds']} s")
 
     def dest(self, src: str, prefix: str) -> str:
-        registry, _, rest = src.partition("/")
+        registry, _slash, rest = src.partition("/")
         return f"{registry}/{prefix}/{rest}"
 
     def skopeo_copies(self, key: str, label: str, prefix: str, parallel: int, cache: Path) -> dict:

@@ -11,25 +11,13 @@
 set -eu -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="${HERE}"
-while [ "${ROOT}" != / ] && [ ! -f "${ROOT}/galaxy.yml" ]; do ROOT="$(dirname "${ROOT}")"; done
-COLLECTIONS="$(cd "${ROOT}/../../.." && pwd)"
-PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
+# shellcheck source=tests/integration/targets/setup_lab_shell/lab.sh
+source "${HERE}/../setup_lab_shell/lab.sh" awx_runner
 "${PYTHON}" -c 'import ansible_runner' || { echo "ansible-runner is needed (requirements-dev.txt)" >&2; exit 1; }
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/awx_runner.XXXXXX")"
-STATE="${WORK}/lab/state.json"
-lab() { PYTHONPATH="${ROOT}/tests/lab" "${PYTHON}" -m imagefleet_lab "$@"; }
-cleanup() {
-    set +e
-    [ -f "${STATE}" ] && lab down --state "${STATE}" >/dev/null
-    rm -rf "${WORK}"
-}
-trap cleanup EXIT
-
 set -x
-lab up --state "${STATE}" >"${WORK}/lab.json"
-REG="$("${PYTHON}" -c 'import json,sys; print(json.load(open(sys.argv[1]))["registry"])' "${WORK}/lab.json")"
+lab_up lab >"${WORK}/lab.json"
+REG="$(json "${WORK}/lab.json" 'd["registry"]')"
 
 # The private data dir: project (the shipped example), inventory, env.
 PDD="${WORK}/pdd"
@@ -48,7 +36,7 @@ imagefleet_verify_deep: "true"
 imagefleet_report_dir: "${WORK}/report"
 VARS
 cat >"${PDD}/env/envvars" <<VARS
-ANSIBLE_COLLECTIONS_PATH: "${ANSIBLE_COLLECTIONS_PATH:-${COLLECTIONS}}"
+ANSIBLE_COLLECTIONS_PATH: "${ANSIBLE_COLLECTIONS_PATH}"
 ANSIBLE_NOCOLOR: "1"
 VARS
 

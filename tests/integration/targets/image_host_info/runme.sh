@@ -16,46 +16,27 @@
 set -eu -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# The collection root (.../ansible_collections/imagefleet/registry) is the nearest folder
-# above with a galaxy.yml: ansible-test runs a copy of this target under tests/output/.tmp/.
-ROOT="${HERE}"
-while [ "${ROOT}" != / ] && [ ! -f "${ROOT}/galaxy.yml" ]; do ROOT="$(dirname "${ROOT}")"; done
-COLLECTIONS="$(cd "${ROOT}/../../.." && pwd)"       # the folder holding ansible_collections/
-PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
-
-if [ "$(basename "$(dirname "$(dirname "${ROOT}")")")" != ansible_collections ]; then
-    echo "run this from a tree at .../ansible_collections/imagefleet/registry (not ${ROOT})" >&2
-    exit 1
-fi
+# shellcheck source=tests/integration/targets/setup_lab_shell/lab.sh
+source "${HERE}/../setup_lab_shell/lab.sh" image_host_info
 command -v podman >/dev/null || { echo "podman is needed (apt-get install podman)" >&2; exit 1; }
 "${PYTHON}" -c 'import docker' || { echo "the docker Python SDK is needed by ${PYTHON}" >&2; exit 1; }
 
-export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-${COLLECTIONS}}"
-export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/image_host_info.XXXXXX")"
 SOCKET="${WORK}/engine.sock"
-STATE="${WORK}/lab/state.json"
 SERVICE_PID=
 PODMAN=(podman --root "${WORK}/root" --runroot "${WORK}/runroot" --tmpdir "${WORK}/tmp"
         --storage-driver vfs --events-backend file --cgroup-manager cgroupfs)
-lab() { PYTHONPATH="${ROOT}/tests/lab" "${PYTHON}" -m imagefleet_lab "$@"; }
-
-cleanup() {
-    set +e
+stop_engine() {
     if [ -n "${SERVICE_PID}" ]; then
         kill "${SERVICE_PID}" 2>/dev/null
         wait "${SERVICE_PID}" 2>/dev/null
     fi
-    [ -f "${STATE}" ] && lab down --state "${STATE}" >/dev/null
     "${PODMAN[@]}" rm --all --force >/dev/null 2>&1
-    rm -rf "${WORK}"
 }
-trap cleanup EXIT
+on_exit stop_engine
 
 set -x
-mkdir -p "${WORK}/lab" "${WORK}/tmp"
-lab up --state "${STATE}" >"${WORK}/lab.json"
+mkdir -p "${WORK}/tmp"
+lab_up lab >"${WORK}/lab.json"
 
 # Test variables from the lab's fixtures: one schema 1 image, one v2s2 one.
 "${PYTHON}" - "${WORK}/lab.json" "${WORK}/vars.json" "${SOCKET}" "${WORK}/absent.sock" <<'PY'

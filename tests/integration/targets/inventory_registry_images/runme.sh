@@ -18,45 +18,25 @@
 set -eu
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# The collection root is the nearest folder above with a galaxy.yml: ansible-test runs a copy of this target.
-ROOT="${HERE}"
-while [ "${ROOT}" != / ] && [ ! -f "${ROOT}/galaxy.yml" ]; do ROOT="$(dirname "${ROOT}")"; done
-COLLECTIONS="$(cd "${ROOT}/../../.." && pwd)"
-PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
-
-if [ "$(basename "$(dirname "$(dirname "${ROOT}")")")" != ansible_collections ]; then
-    echo "run this from a tree at .../ansible_collections/imagefleet/registry (not ${ROOT})" >&2
-    exit 1
-fi
-export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-${COLLECTIONS}}"
+# shellcheck source=tests/integration/targets/setup_lab_shell/lab.sh
+source "${HERE}/../setup_lab_shell/lab.sh" inventory_registry_images
 # An inventory source that fails to parse is an error here, not a warning and an empty inventory.
 export ANSIBLE_INVENTORY_UNPARSED_FAILED=true
 export ANSIBLE_INVENTORY_ANY_UNPARSED_IS_FAILED=true
 export ANSIBLE_HOST_PATTERN_MISMATCH=error
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/inventory_registry_images.XXXXXX")"
-lab() { PYTHONPATH="${ROOT}/tests/lab" "${PYTHON}" -m imagefleet_lab "$@"; }
-cleanup() {
-    set +e
-    for name in a b; do
-        [ -f "${WORK}/${name}/state.json" ] && lab down --state "${WORK}/${name}/state.json" >/dev/null
-    done
-    rm -rf "${WORK}"
-}
-trap cleanup EXIT
-
 set -x
 mkdir -p "${WORK}/a" "${WORK}/b" "${WORK}/cache"
 # Small layers: this is about listing and manifests, not bytes.
-lab up --state "${WORK}/a/state.json" >"${WORK}/a/up.json"
+lab_up a >"${WORK}/a/up.json"
 lab fleet --state "${WORK}/a/state.json" --count 50 --tags-per-repo 4 --base-mb 0.2 --own-mb 0.05 >"${WORK}/a/fleet.json"
-lab up --state "${WORK}/b/state.json" >"${WORK}/b/up.json"
+lab_up b >"${WORK}/b/up.json"
 lab fleet --state "${WORK}/b/state.json" --count 20 --tags-per-repo 2 --prefix legacy --base-mb 0.2 --own-mb 0.05 \
     >"${WORK}/b/fleet.json"
 "${PYTHON}" "${HERE}/expected.py" "${WORK}/a/up.json" "${WORK}/a/fleet.json" "${WORK}/b/up.json" "${WORK}/b/fleet.json" \
     "${WORK}/vars.json"
-REGISTRY_A="$("${PYTHON}" -c 'import json,sys; print(json.load(open(sys.argv[1]))["registry_a"])' "${WORK}/vars.json")"
-REGISTRY_B="$("${PYTHON}" -c 'import json,sys; print(json.load(open(sys.argv[1]))["registry_b"])' "${WORK}/vars.json")"
+REGISTRY_A="$(json "${WORK}/vars.json" 'd["registry_a"]')"
+REGISTRY_B="$(json "${WORK}/vars.json" 'd["registry_b"]')"
 
 INVENTORY="${WORK}/fleet.registry_images.yml"
 cat >"${INVENTORY}" <<YAML

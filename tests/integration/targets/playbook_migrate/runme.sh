@@ -12,29 +12,13 @@
 set -eu -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="${HERE}"
-while [ "${ROOT}" != / ] && [ ! -f "${ROOT}/galaxy.yml" ]; do ROOT="$(dirname "${ROOT}")"; done
-COLLECTIONS="$(cd "${ROOT}/../../.." && pwd)"
-PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
-export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-${COLLECTIONS}}"
-export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
-
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/playbook_migrate.XXXXXX")"
-STATE="${WORK}/lab/state.json"
-lab() { PYTHONPATH="${ROOT}/tests/lab" "${PYTHON}" -m imagefleet_lab "$@"; }
-cleanup() {
-    set +e
-    [ -f "${STATE}" ] && lab down --state "${STATE}" >/dev/null
-    rm -rf "${WORK}"
-}
-trap cleanup EXIT
+# shellcheck source=tests/integration/targets/setup_lab_shell/lab.sh
+source "${HERE}/../setup_lab_shell/lab.sh" playbook_migrate
 
 set -x
 cd "${WORK}"
-lab up --state "${STATE}" >lab.json
-REG="$("${PYTHON}" -c 'import json,sys; print(json.load(open(sys.argv[1]))["registry"])' lab.json)"
-play() { ansible-playbook "${ROOT}/playbooks/$1.yml" "${@:2}"; }
-json() { "${PYTHON}" -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
+lab_up lab >lab.json
+REG="$(json lab.json 'd["registry"]')"
 
 # Two rules: every tag of legacy/* (8 schema 1 images), tag 1 of modern/* (v2s2, OCI, a list, an index).
 cat >rules.yml <<VARS

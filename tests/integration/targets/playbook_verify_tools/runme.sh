@@ -14,32 +14,15 @@
 set -eu -o pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="${HERE}"
-while [ "${ROOT}" != / ] && [ ! -f "${ROOT}/galaxy.yml" ]; do ROOT="$(dirname "${ROOT}")"; done
-COLLECTIONS="$(cd "${ROOT}/../../.." && pwd)"
-PYTHON="${ANSIBLE_TEST_PYTHON_INTERPRETER:-$(command -v python3)}"
-export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-${COLLECTIONS}}"
-export ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
+# shellcheck source=tests/integration/targets/setup_lab_shell/lab.sh
+source "${HERE}/../setup_lab_shell/lab.sh" playbook_verify_tools
 
 command -v skopeo >/dev/null || { echo "skopeo is needed (hacking/ensure-tools.sh)" >&2; exit 1; }
 
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/playbook_verify_tools.XXXXXX")"
-STATE="${WORK}/lab/state.json"
-TLS_STATE="${WORK}/tls-lab/state.json"
-lab() { PYTHONPATH="${ROOT}/tests/lab" "${PYTHON}" -m imagefleet_lab "$@"; }
-cleanup() {
-    set +e
-    [ -f "${STATE}" ] && lab down --state "${STATE}" >/dev/null
-    [ -f "${TLS_STATE}" ] && lab down --state "${TLS_STATE}" >/dev/null
-    rm -rf "${WORK}"
-}
-trap cleanup EXIT
-
 set -x
 cd "${WORK}"
-lab up --state "${STATE}" >lab.json
-REG="$("${PYTHON}" -c 'import json,sys; print(json.load(open(sys.argv[1]))["registry"])' lab.json)"
-play() { ansible-playbook "${ROOT}/playbooks/$1.yml" "${@:2}"; }
+lab_up lab >lab.json
+REG="$(json lab.json 'd["registry"]')"
 must_fail() { if "$@" >fail.log 2>&1; then cat fail.log; exit 1; fi; cat fail.log; }
 
 # Stand-in crane programs, each in its own directory put on PATH when wanted.
@@ -117,7 +100,7 @@ grep -q "verification failed: ${REG}/converted/legacy/single:1: crane failed (ex
 grep -q 'verify: 4 destinations, 0 good, 4 bad, cross-checked with crane' fail.log
 
 # --- over verified TLS with a private CA and credentials: skopeo gets --cert-dir and a private auth file ------------
-lab up --state "${TLS_STATE}" --tls --auth htpasswd --user alice --password 'pa ss:w0rd' >tls-lab.json
+lab_up tls-lab --tls --auth htpasswd --user alice --password 'pa ss:w0rd' >tls-lab.json
 TLS_REG="$("${PYTHON}" -c 'import json,sys; print(json.load(open(sys.argv[1]))["registry"])' tls-lab.json)"
 TLS_CA="$("${PYTHON}" -c 'import json,sys; print(json.load(open(sys.argv[1]))["ca_path"])' tls-lab.json)"
 cat >tls.yml <<VARS

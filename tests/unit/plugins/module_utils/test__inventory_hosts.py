@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 
 import pytest
@@ -29,16 +28,12 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._inventory_hos
     walk,
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest
-
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
-with open(os.path.join(FIXTURES, 'recorded.json')) as _f:
-    RECORDED = json.load(_f)
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.recorded import recorded
 
 
-def recorded(name):
-    entry = RECORDED[name]
-    with open(os.path.join(FIXTURES, entry['file']), 'rb') as f:
-        return parse_manifest(f.read(), entry['content_type']), entry['docker_content_digest']
+def recorded_manifest(name):
+    raw, content_type, digest = recorded(name)
+    return parse_manifest(raw, content_type), digest
 
 
 class FakeClient:
@@ -66,7 +61,7 @@ class FakeClient:
             what = self.repos[repository][ref]
             if isinstance(what, Exception):
                 raise what
-            return recorded(what)[0]
+            return recorded_manifest(what)[0]
         finally:
             with self._lock:
                 self.in_flight -= 1
@@ -152,7 +147,7 @@ def test_walk_makes_one_summary_per_existing_tag(registries):
     schema1 = by_ref['a.example:5000/legacy/app:1']
     assert schema1 == {
         'ref': 'a.example:5000/legacy/app:1', 'registry': 'a.example:5000', 'repository': 'legacy/app', 'tag': '1',
-        'format': 'v2s1', 'digest': recorded('schema1-multi')[1],
+        'format': 'v2s1', 'digest': recorded_manifest('schema1-multi')[1],
         'media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws',
         'size': schema1['size'], 'platforms': [], 'error': None,
     }

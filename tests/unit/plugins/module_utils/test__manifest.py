@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
@@ -18,16 +17,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._manifest impo
     parse_manifest,
     verify_manifest,
 )
-
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
-with open(os.path.join(FIXTURES, 'recorded.json')) as _f:
-    RECORDED = json.load(_f)
-
-
-def recorded(name):
-    entry = RECORDED[name]
-    with open(os.path.join(FIXTURES, entry['file']), 'rb') as f:
-        return f.read(), entry['content_type'], entry['docker_content_digest']
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.recorded import recorded
 
 
 @pytest.mark.parametrize('name, fmt', [

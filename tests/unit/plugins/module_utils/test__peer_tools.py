@@ -24,18 +24,15 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._peer_tools im
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
 from ansible_collections.imagefleet.registry.plugins.module_utils._verify import Verifier, tool_problems
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.recorded import recorded
 
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
-with open(os.path.join(FIXTURES, 'recorded.json')) as _f:
-    RECORDED = json.load(_f)
 
 REF = parse_reference('reg.example.com:5000/team/app:1')
 
 
-def recorded(name):
-    entry = RECORDED[name]
-    with open(os.path.join(FIXTURES, entry['file']), 'rb') as f:
-        return f.read(), entry['docker_content_digest']
+def recorded_raw(name):
+    raw, _content_type, digest = recorded(name)
+    return raw, digest
 
 
 # -- command lines -----------------------------------------------------------------
@@ -85,15 +82,15 @@ def test_auth_config_docker_hub_under_both_keys():
     ('schema1-multi', 'v2s1'), ('v2s2', 'v2s2'), ('oci', 'oci'), ('list', 'v2s2_list'), ('index', 'oci_index'),
 ])
 def test_tool_output_is_parsed_and_digested_like_the_registry(name, fmt):
-    raw, digest = recorded(name)
+    raw, digest = recorded_raw(name)
     seen = read_tool_manifest('skopeo', 0, raw, '')
     assert (seen.format, seen.digest) == (fmt, digest)
 
 
 def test_schema1_is_recognised_without_a_media_type_and_oci_without_one_too():
-    raw, digest = recorded('schema1-multi')
+    raw, digest = recorded_raw('schema1-multi')
     assert 'mediaType' not in json.loads(raw)
-    oci = json.loads(recorded('oci')[0])
+    oci = json.loads(recorded_raw('oci')[0])
     del oci['mediaType']
     seen = read_tool_manifest('crane', 0, json.dumps(oci).encode(), '')
     assert seen.format == 'oci'
@@ -217,7 +214,7 @@ class FakePeers:
 
 
 def cross_checked(monkeypatch, ours, answers):
-    raw, digest = recorded(ours)
+    raw, digest = recorded_raw(ours)
     seen = read_tool_manifest('ours', 0, raw, '')
 
     def fake_verify(self, result, ref, target_format, src_ref):
@@ -244,7 +241,7 @@ def test_cross_check_names_the_tool(monkeypatch):
 
 
 def test_tool_problems_digest():
-    raw, digest = recorded('v2s2')
+    raw, digest = recorded_raw('v2s2')
     seen = read_tool_manifest('crane', 0, raw, '')
     assert tool_problems('crane', seen, 'v2s2', digest) == []
     assert tool_problems('crane', seen, 'v2s2', 'sha256:' + 'f' * 64) == [

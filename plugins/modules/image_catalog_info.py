@@ -18,17 +18,8 @@ description:
 author:
   - imagefleet team (@imagefleet)
 extends_documentation_fragment:
+  - imagefleet.registry.attributes.read_only
   - imagefleet.registry.registry
-attributes:
-  check_mode:
-    support: full
-    description: The module never writes; check mode changes nothing.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
-  idempotent:
-    support: full
-    description: Read-only; the same catalog gives the same result.
 options:
   registry:
     description:

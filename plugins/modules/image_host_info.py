@@ -52,16 +52,8 @@ options:
     description:
       - PEM private key of O(client_cert).
     type: path
-attributes:
-  check_mode:
-    support: full
-    description: The module only reads, so it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
-  idempotent:
-    support: full
-    description: Reading changes nothing.
+extends_documentation_fragment:
+  - imagefleet.registry.attributes.read_only
 requirements:
   - docker (Python library, the Docker SDK for Python) >= 7.0
 notes:

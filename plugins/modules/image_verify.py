@@ -25,17 +25,8 @@ description:
 author:
   - imagefleet team (@imagefleet)
 extends_documentation_fragment:
+  - imagefleet.registry.attributes.read_only
   - imagefleet.registry.registry
-attributes:
-  check_mode:
-    support: full
-    description: The module never writes; it verifies the same way in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
-  idempotent:
-    support: full
-    description: Read-only; verifying again gives the same result.
 options:
   images:
     description:

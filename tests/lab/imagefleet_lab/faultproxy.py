@@ -30,7 +30,9 @@ import re
 import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from .loopback import serve_bounded
 
 CONTROL = "/__proxy__/"
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -255,12 +257,4 @@ class Handler(BaseHTTPRequestHandler):
 def serve(upstream: str, rules: list, port: int = 0, lifetime: float = 900) -> None:
     """Serve on 127.0.0.1:port until lifetime seconds have passed (blocking)."""
     handler = type("BoundHandler", (Handler,), {"state": FaultState(upstream, rules)})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    timer = threading.Timer(lifetime, server.shutdown)
-    timer.daemon = True
-    timer.start()
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    serve_bounded(handler, port, lifetime)

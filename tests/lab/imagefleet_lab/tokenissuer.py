@@ -21,7 +21,7 @@ import json
 import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from .jws import b64url, es256, libtrust_key_id
+from .loopback import serve_bounded
 
 # distribution accepts a token up to this long after its exp (clock-skew leeway, token.go).
 REGISTRY_LEEWAY = 60
@@ -145,12 +146,4 @@ class Handler(BaseHTTPRequestHandler):
 def serve(config_path: str, port: int, lifetime: float = 3600) -> None:
     config = json.loads(Path(config_path).read_text(encoding="utf-8"))
     handler = type("BoundIssuerHandler", (Handler,), {"issuer": Issuer(config)})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
-    server.daemon_threads = True
-    timer = threading.Timer(lifetime, server.shutdown)
-    timer.daemon = True
-    timer.start()
-    try:
-        server.serve_forever(poll_interval=0.2)
-    finally:
-        server.server_close()
+    serve_bounded(handler, port, lifetime)

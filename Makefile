@@ -5,10 +5,13 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := $(CURDIR)/.venv
 TOOLS := $(CURDIR)/.tools
-# Outside the checkout: ansible-test would otherwise find the enclosing git repository.
-BUILD_ROOT := /tmp/imagefleet-build/$(shell echo "$(CURDIR)" | md5sum | cut -c1-8)
+# Outside the checkout (ansible-test would otherwise find the enclosing git repository), per user and per
+# checkout: a second user or a second clone on the same machine gets folders of its own.
+BUILD_ROOT := $(or $(TMPDIR),/tmp)/imagefleet-build-$(shell id -u)/$(shell echo "$(CURDIR)" | md5sum | cut -c1-8)
 COLLECTION := $(BUILD_ROOT)/ansible_collections/imagefleet/registry
-LAB_STATE ?= /tmp/imagefleet-lab/state.json
+# Lab registries of the integration tests keep their state here (tests/lab/imagefleet_lab/state.py).
+export IMAGEFLEET_LAB_DIR := $(BUILD_ROOT)/lab
+LAB_STATE ?= $(IMAGEFLEET_LAB_DIR)/state.json
 DEMO_STATE := $(CURDIR)/.lab/state.json
 ANSIBLE_TEST := cd $(COLLECTION) && $(VENV)/bin/ansible-test
 GET_PIP_CACHE := $(HOME)/.ansible/test/cache/get_pip_24_2.py
@@ -38,12 +41,13 @@ tools:
 	bash hacking/ensure-tools.sh "$(TOOLS)"
 
 # ansible-test needs the tree at .../ansible_collections/imagefleet/registry and resolves
-# symlinks, so the collection is copied, not linked.
+# symlinks, so the collection is copied, not linked: the files git knows (tracked, or new and not
+# ignored), with tar, which every machine has.
 collection:
+	rm -rf $(COLLECTION)
 	mkdir -p $(COLLECTION)
-	rsync -a --delete --exclude .git --exclude .venv --exclude .tools --exclude .build --exclude .lab \
-		--exclude tests/output --exclude __pycache__ --exclude imagefleet-report --exclude bench/out \
-		$(CURDIR)/ $(COLLECTION)/
+	git ls-files -z --cached --others --exclude-standard | xargs -0 -r ls -d 2>/dev/null \
+		| tar -cf - --no-recursion -T - | tar -xf - -C $(COLLECTION)
 
 setup: venv tools collection
 	@test -f $(GET_PIP_CACHE) || install -D -m 0644 hacking/get_pip_standin.py $(GET_PIP_CACHE)

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-# Make docker-registry and skopeo available for the test lab (tests/lab).
-# On PATH (or already unpacked in .tools): nothing to do. Root: apt-get install.
+# Make docker-registry and skopeo available for the test lab (tests/lab), and as root also podman (the
+# engine of the needs/root host-audit tests). On PATH (or already unpacked in .tools): nothing to do.
+# Root: apt-get install.
 # Otherwise: unpack the .debs and their missing direct Depends into $REPO/.tools
 # (binaries in .tools/usr/bin; the lab looks there for docker-registry).
 set -euo pipefail
@@ -12,6 +13,7 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$REPO/.tools"
 PACKAGES=(docker-registry skopeo)
+[ "$(id -u)" -eq 0 ] && PACKAGES+=(podman)
 
 available() {
     command -v "$1" >/dev/null 2>&1 || [ -x "$TOOLS/usr/bin/$1" ]

@@ -8,16 +8,22 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 from .push import Pusher
 from .server import ping
 
-DEFAULT_STATE = "/tmp/imagefleet-lab/state.json"
+
+
+def lab_dir() -> Path:
+    """Where lab state lives: $IMAGEFLEET_LAB_DIR (make sets it per checkout), else a folder of this user's own
+    under the temp directory, so that a second user on the machine never meets a folder owned by the first."""
+    return Path(os.environ.get("IMAGEFLEET_LAB_DIR") or Path(tempfile.gettempdir(), f"imagefleet-lab-{os.getuid()}"))
 
 
 def default_path() -> str:
-    return os.environ.get("IMAGEFLEET_LAB_STATE") or DEFAULT_STATE
+    return os.environ.get("IMAGEFLEET_LAB_STATE") or str(lab_dir() / "state.json")
 
 
 def load(path: Path) -> dict | None:

@@ -39,7 +39,8 @@ chmod 0755 "${WORK}"
 
 # A PATH of links to what the machine has, less the hidden packages' programs.
 mkdir -p "${WORK}/bin"
-hidden="$(dpkg -L "${HIDDEN_PACKAGES[@]}" 2>/dev/null | grep -E '/s?bin/[^/]+$' | xargs -r -n1 basename | sort -u)"
+# dpkg -L fails for the packages this machine does not have: those hide nothing.
+hidden="$(dpkg -L "${HIDDEN_PACKAGES[@]}" 2>/dev/null | grep -E '/s?bin/[^/]+$' | xargs -r -n1 basename | sort -u || true)"
 for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
     [ -d "${dir}" ] || continue
     for program in "${dir}"/*; do
@@ -50,8 +51,9 @@ for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
     done
 done
 
-# The repository may belong to root: -c safe.directory lets the other user read it.
-runuser -u "${USER_NAME}" -- git -c safe.directory='*' clone --quiet "${REPO}" "${WORK}/clone"
+# Cloned as root (git refuses to read a repository another user owns), then handed to the user.
+git clone --quiet "${REPO}" "${WORK}/clone"
+chown -R "${USER_NAME}:" "${WORK}/clone"
 for target in "${TARGETS[@]}"; do
     echo "fresh-machine: make ${target} as ${USER_NAME}, fresh clone in ${WORK}/clone, PATH without: $(tr '\n' ' ' <<<"${hidden}" | cut -c1-200)"
     runuser -u "${USER_NAME}" -- env -i HOME="${HOME_DIR}" PATH="${WORK}/bin" LANG=C.UTF-8 \

@@ -15,7 +15,6 @@ from .push import Pusher
 from .server import ping
 
 
-
 def lab_dir() -> Path:
     """Where lab state lives: $IMAGEFLEET_LAB_DIR (make sets it per checkout), else a folder of this user's own
     under the temp directory, so that a second user on the machine never meets a folder owned by the first."""

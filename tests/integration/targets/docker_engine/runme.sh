@@ -168,7 +168,7 @@ json.dump({'convert_images': images}, open(sys.argv[2], 'w'), indent=2)
 PY
 ansible-playbook -i "${HERE}/inventory" "${HERE}/convert_fixtures.yml" -e "@${WORK}/convert.json" \
     -e "out_json=${WORK}/converted.json" "$@"
-fixtures=0 equal=0 oci_listed=0
+fixtures=0 equal=0 oci_listed=0 oci_equal=0
 for name in $(json "${WORK}/lab.json" '" ".join(sorted(d["fixtures"]))'); do
     src="$(json "${WORK}/lab.json" "d['fixtures']['${name}']['ref']")"
     dk pull -q "${src}"
@@ -176,12 +176,13 @@ for name in $(json "${WORK}/lab.json" '" ".join(sorted(d["fixtures"]))'); do
     dk pull -q "${REG}/converted/${name}:oci"
     fixtures=$((fixtures + 1))
     original="$(image_id "${src}")" v2s2="$(image_id "${REG}/converted/${name}:v2s2")"
-    echo "fixture ${name}: Docker's pull of the original ${original}, of the v2s2 conversion ${v2s2}"
+    echo "fixture ${name}: Docker's pull of the original ${original}, of the v2s2 conversion ${v2s2}, of the OCI one $(image_id "${REG}/converted/${name}:oci")"
     [ "${original}" = "${v2s2}" ] && equal=$((equal + 1))
+    [ "${original}" = "$(image_id "${REG}/converted/${name}:oci")" ] && oci_equal=$((oci_equal + 1))
     dk images --format '{{.Repository}}:{{.Tag}}' | grep -qx "${REG}/converted/${name}:oci" && oci_listed=$((oci_listed + 1))
 done
 echo "FIGURES: ${fixtures} fixtures; v2s2 conversion with the image ID of Docker's pull of the original: ${equal};" \
-     "OCI conversions pulled and listed: ${oci_listed}"
+     "OCI conversions pulled and listed: ${oci_listed} (with that same image ID: ${oci_equal})"
 [ "${equal}" -eq "${fixtures}" ] && [ "${oci_listed}" -eq "${fixtures}" ]
 
 # --- 3. image_host_info and audit_hosts.yml against Docker --------------------------------------------------------
@@ -236,3 +237,8 @@ if [ -s "${SINK_LOG}" ]; then
     echo "requests that tried to leave loopback:" >&2; cat "${SINK_LOG}" >&2; exit 1
 fi
 echo "outside requests: 0"
+# ... and the sink does catch such a lookup: the local image's name asked about as the audit used to (by its tag, at
+# Docker Hub) reaches it.
+ansible localhost -i "${HERE}/inventory" -e "ansible_python_interpreter=${PYTHON}" -m imagefleet.registry.image_manifest_info \
+    -a '{"images": ["'"${LOCAL}"'"], "on_error": "report", "retries": 0, "timeout": 10}' "$@"
+grep -q '^CONNECT registry-1.docker.io:443' "${SINK_LOG}"

@@ -9,10 +9,16 @@ filters (audit_hosts.yml) and by image_report (hosts.json, hosts.md and the
 hosts section of audit.html).
 
 A host's engine knows each image by one or more names (repositories) and by the
-manifest digests it was pulled by (``RepoDigests``). What the host holds is what
-those digests name, so the registry is asked by ``repository@digest``, and by
-``repository:tag`` only for a name that has no digest (an image built or loaded
-on the host, whose registry tag may have moved since). Podman lists every digest
+manifest digests it was pulled by or pushed as (``RepoDigests``). What the host
+holds is what those digests name, so the registry is asked by
+``repository@digest`` and only by that: a registry is contacted only for the
+digests that name it. An image without any repo digest was built, imported or
+loaded on the host; it is reported as local, not from a registry, and nothing
+is looked up for it (its tag, ``app:1``, would otherwise send its name to Docker
+Hub, or to whatever registry the tag happens to spell). Podman names such images
+``localhost/...`` and gives them a ``localhost/...@digest``: that is no registry
+either. A name of an image without a digest of its own (``docker tag`` of a
+pulled image) is decided by the image's other digests. Podman lists every digest
 of an image under every one of its names (an image pulled both as
 ``legacy/app:1`` and as its conversion ``converted/app:1`` has one id when the
 conversion kept its config), so a name's candidates are all its digests and the
@@ -34,7 +40,9 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._reference imp
 ROW_FIELDS = ('host', 'container', 'image', 'image_digest', 'format', 'replacement', 'error')
 LEGACY_FORMATS = (mt.FORMAT_V2S1,)
 NOT_IN_REGISTRY = 'the registry does not have it (any more)'
-NO_REGISTRY_NAME = 'no registry name or digest (built or loaded on the host)'
+NO_REGISTRY_NAME = 'local, not from a registry (no repo digest: built, imported or loaded on the host)'
+# Podman's namespace for images built or imported on the host (a registry would be written localhost:PORT).
+PODMAN_LOCAL_REGISTRY = 'localhost'
 
 _HEX_ID = re.compile(r'^(sha256:)?[0-9a-f]{12,64}$')
 
@@ -63,7 +71,7 @@ def _names(image):
     for key, texts in (('tags', image.get('repo_tags')), ('digests', image.get('repo_digests'))):
         for text in texts or []:
             ref = _parse(text)
-            if ref is None or (key == 'digests' and not ref.digest):
+            if ref is None or (key == 'digests' and (not ref.digest or ref.registry == PODMAN_LOCAL_REGISTRY)):
                 continue
             name = names.setdefault('%s/%s' % (ref.registry, ref.repository), {'tags': [], 'digests': []})
             if str(ref) not in name[key]:
@@ -81,15 +89,18 @@ def _by_id(container_image, image_id):
     return (image_id or '').split(':')[-1].startswith(container_image.split(':')[-1])
 
 
-def _candidates(reference, name):
-    """(references to ask, whether they are digests) for a name: its digests, else the tag it was referenced by."""
+def _digests(names):
+    """Every repo digest of an image, over all its names, sorted."""
+    return sorted(set(digest for name in names.values() for digest in name['digests']))
+
+
+def _candidates(reference, name, names):
+    """The digests to ask about for a name: the one it was referenced by, else its own, else the image's other ones;
+    none at all for a local image (never a tag: see the module docstring)."""
     ref = _parse(reference) if reference else None
-    if ref is not None and ref.digest:
-        return [str(ref)], True
-    if name and name['digests']:
-        return list(name['digests']), True
-    tag = str(ref) if ref is not None else (name['tags'][0] if name and name['tags'] else None)
-    return ([tag], False) if tag else ([], False)
+    if ref is not None and ref.digest and ref.registry != PODMAN_LOCAL_REGISTRY:
+        return [str(ref)]
+    return list((name and name['digests']) or _digests(names))
 
 
 def _host_error(result):
@@ -110,8 +121,8 @@ def _blank(host, **values):
 
 
 def plan_rows(engines):
-    """The rows of every host, each with the ``_candidates`` to ask the registries about and ``_pinned``
-    (whether the candidates are digests the host holds, or a tag to fall back on). Sorted by host.
+    """The rows of every host, each with the ``_candidates`` (repository@digest references the host holds) to ask
+    the registries about; none for a local image. Sorted by host.
 
     engines: host name -> image_host_info result (a failed or unreachable one too).
     """
@@ -122,7 +133,7 @@ def plan_rows(engines):
         result = engines[host]
         error = _host_error(result)
         if error:
-            rows.append(dict(_blank(host, error=error), _candidates=[], _pinned=False))
+            rows.append(dict(_blank(host, error=error), _candidates=[]))
             continue
         images = dict((image.get('id'), image) for image in result['images'])
         used = set()
@@ -136,20 +147,18 @@ def plan_rows(engines):
                 repository = _repository(container.get('image'))
                 reference = container.get('image')
             used.add((image.get('id'), repository))
-            candidates, pinned = _candidates(reference, names.get(repository))
             rows.append(dict(_blank(host, container=container.get('name'), image=container.get('image')),
-                             _candidates=candidates, _pinned=pinned))
+                             _candidates=_candidates(reference, names.get(repository), names)))
         for image in result['images']:
             names = _names(image)
             if not names and (image.get('id'), None) not in used:
-                rows.append(dict(_blank(host, image=image.get('id')), _candidates=[], _pinned=False))
+                rows.append(dict(_blank(host, image=image.get('id')), _candidates=[]))
             for repository in sorted(names):
                 if (image.get('id'), repository) in used:
                     continue
                 name = names[repository]
-                candidates, pinned = _candidates(None, name)
                 label = name['tags'][0] if name['tags'] else name['digests'][0]
-                rows.append(dict(_blank(host, image=label), _candidates=candidates, _pinned=pinned))
+                rows.append(dict(_blank(host, image=label), _candidates=_candidates(None, name, names)))
     return rows
 
 
@@ -164,11 +173,11 @@ def _resolve(row, infos):
     existing = [info for info in facts if info.get('exists')]
     if existing:
         chosen = next((info for info in existing if info.get('format') in LEGACY_FORMATS), existing[0])
-        return dict(row, image_digest=chosen['reference'] if row['_pinned'] else None, format=chosen.get('format'), error=None)
+        return dict(row, image_digest=chosen['reference'], format=chosen.get('format'), error=None)
     if not facts:
         return row if row['error'] or not row['image'] else dict(row, error=NO_REGISTRY_NAME)
     failed = [info for info in facts if info.get('exists') is None]
-    digest = facts[0]['reference'] if row['_pinned'] and len(facts) == 1 else None
+    digest = facts[0]['reference'] if len(facts) == 1 else None
     return dict(row, image_digest=digest, error=(failed[0].get('error') or 'unknown error') if failed else NOT_IN_REGISTRY)
 
 

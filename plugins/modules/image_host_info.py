@@ -126,7 +126,9 @@ images:
     repo_digests:
       description:
         - Its C(repository@digest) names, the manifest digests it was pulled by or pushed as.
-        - Empty for an image that was built or loaded locally and never pushed or pulled.
+        - Empty for an image that was built, imported or loaded locally and never pushed or pulled (Podman gives
+          such an image a C(localhost/name@digest) instead); the host audit reports those as local and asks no
+          registry about them.
       type: list
       elements: str
       sample: [registry.example.com/app@sha256:f3d4aa86e7679acbde8c5171e4093c91114e252207c691efa7940291fe0cc1d7]

@@ -2,7 +2,7 @@
 # Integration test of the imagefleet.registry.skopeo role on the local host.
 # - package: installs the distribution's skopeo for real (needs root), twice;
 #   the second run must report changed=0.
-# - dockerfile: renders the seed's multi-stage Dockerfile and, with no Docker
+# - dockerfile: renders the multi-stage Dockerfile and, with no Docker
 #   engine reachable, must fail early saying a Docker/BuildKit engine is
 #   needed; check mode must show the commands that would run and write nothing.
 set -eux -o pipefail

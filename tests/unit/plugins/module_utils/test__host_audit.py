@@ -89,14 +89,33 @@ def test_container_pinned_by_digest_is_asked_by_that_digest():
     assert host_references({'h': engine}) == ['%s/app@%s' % (REG, V2S2)]
 
 
-def test_tag_fallback_without_digest_and_images_without_names():
-    engine = {'images': [{'id': ID_V2S2, 'repo_tags': ['%s/built:1' % REG], 'repo_digests': []},
-                         {'id': ID_SHARED, 'repo_tags': [], 'repo_digests': []}],
-              'containers': []}
-    assert host_references({'h': engine}) == ['%s/built:1' % REG]
-    rows = host_rows({'h': engine}, [{'reference': '%s/built:1' % REG, 'exists': True, 'format': 'v2s1'}])
-    assert rows == [row(host='h', image='%s/built:1' % REG, format='v2s1'),
-                    row(host='h', image=ID_SHARED, error=NO_REGISTRY_NAME)]
+def test_local_images_are_never_looked_up():
+    # Docker: `docker import ... standin/busybox:1` (its tag alone would name Docker Hub), a registry-looking tag
+    # without a digest, and an untagged image; Podman: an imported image with its localhost/ digest.
+    podman_local = 'localhost/standin/tool@sha256:' + 'c' * 64
+    engine = {'images': [{'id': ID_V2S2, 'repo_tags': ['standin/busybox:1', '%s/built:1' % REG], 'repo_digests': []},
+                         {'id': ID_SHARED, 'repo_tags': [], 'repo_digests': []},
+                         {'id': OLD, 'repo_tags': ['localhost/standin/tool:1'], 'repo_digests': [podman_local]}],
+              'containers': [{'name': 'local', 'image': 'standin/busybox:1', 'image_id': ID_V2S2},
+                             {'name': 'tool', 'image': podman_local, 'image_id': OLD}]}
+    assert host_references({'h': engine}) == []
+    assert host_rows({'h': engine}, []) == [
+        row(host='h', container='local', image='standin/busybox:1', error=NO_REGISTRY_NAME),
+        row(host='h', container='tool', image=podman_local, error=NO_REGISTRY_NAME),
+        row(host='h', image='%s/built:1' % REG, error=NO_REGISTRY_NAME),
+        row(host='h', image=ID_SHARED, error=NO_REGISTRY_NAME),
+    ]
+    assert NO_REGISTRY_NAME.startswith('local, not from a registry')
+
+
+def test_a_local_name_of_a_pulled_image_is_decided_by_its_digests():
+    # `docker tag` of a pulled image: the new name has no digest of its own, and its registry is never asked.
+    engine = {'images': [{'id': ID_V2S2, 'repo_tags': ['%s/app:1' % REG, 'mine/app:1'], 'repo_digests': ['%s/app@%s' % (REG, V2S2)]}],
+              'containers': [{'name': 'c', 'image': 'mine/app:1', 'image_id': ID_V2S2}]}
+    assert host_references({'h': engine}) == ['%s/app@%s' % (REG, V2S2)]
+    rows = host_rows({'h': engine}, [{'reference': '%s/app@%s' % (REG, V2S2), 'exists': True, 'format': 'v2s1'}])
+    assert rows == [row(host='h', container='c', image='mine/app:1', image_digest='%s/app@%s' % (REG, V2S2), format='v2s1'),
+                    row(host='h', image='%s/app:1' % REG, image_digest='%s/app@%s' % (REG, V2S2), format='v2s1')]
 
 
 def test_registry_errors_and_missing_images_are_rows_with_the_reason():

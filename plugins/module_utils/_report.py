@@ -24,6 +24,7 @@ import io
 import json
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils import _workload_report
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._host_audit import apply_replacements, host_totals, is_legacy, normalize_rows
 from ansible_collections.imagefleet.registry.plugins.module_utils._plan import DONE, MISSING_SOURCE, NEEDS_CONVERSION, converted_format
@@ -339,13 +340,15 @@ def render_hosts_markdown(rows):
     return '\n'.join(lines).rstrip('\n') + '\n'
 
 
-def render_html(document=None, host_rows=None):
-    """audit.html: the registry audit (when there is one) and the hosts section (when there are host rows)."""
+def render_html(document=None, host_rows=None, workload_rows=None):
+    """audit.html: the registry audit (when there is one), the hosts and the workloads sections (when there are rows)."""
     sections = []
     if document is not None:
         sections.append(audit_html_section(document))
     if host_rows is not None:
         sections.append(hosts_html_section(host_rows))
+    if workload_rows is not None:
+        sections.append(_workload_report.workloads_html_section(workload_rows))
     out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">', '<title>Container image audit</title>',
            '<style>%s</style></head><body>' % _CSS, '<h1>Container image audit</h1>'] + sections + ['</body></html>']
     return '\n'.join(out) + '\n'
@@ -390,7 +393,7 @@ def _previous_hosts(text):
         return None
 
 
-def render_directory(previous, now, records=None, mapping=False, hosts=None):
+def render_directory(previous, now, records=None, mapping=False, hosts=None, workloads=None):
     """(file name -> content of every report of a directory, facts), given its current files.
 
     previous: file name -> current text (None or absent when there is no such file).
@@ -398,6 +401,8 @@ def render_directory(previous, now, records=None, mapping=False, hosts=None):
     or None to keep the directory's hosts.json (its replacements refreshed from mapping.json).
     audit.html gets a section for each part the directory then holds. facts: the
     registry audit's generated_at (None without one) and host_totals (None without hosts).
+    workloads: workload rows, or None to keep the directory's workloads.json (see
+    _workload_report.render_files); facts then also have workload_totals.
     """
     files = {}
     if records is not None:
@@ -413,10 +418,13 @@ def render_directory(previous, now, records=None, mapping=False, hosts=None):
         rows = apply_replacements(hosts, mapping_document.get('images'))
         files['hosts.json'] = dump_json(rows)
         files['hosts.md'] = render_hosts_markdown(rows)
-    if document is not None or rows is not None:
-        files['audit.html'] = render_html(document, rows)
+    workload_rows = _workload_report.render_files(files, previous, workloads)
+    if document is not None or rows is not None or workload_rows is not None:
+        files['audit.html'] = render_html(document, rows, workload_rows)
     facts = {
         'generated_at': document['generated_at'] if document else None,
         'host_totals': host_totals(rows) if rows is not None else None,
     }
+    if workload_rows is not None:
+        facts['workload_totals'] = _workload_report.workload_totals(workload_rows)
     return files, facts

@@ -21,6 +21,9 @@ description:
   - With O(hosts) (the rows the P(imagefleet.registry.host_rows#filter) filter builds) writes C(hosts.json) and C(hosts.md)
     - which hosts hold or run Docker schema 1 images - with each row's C(replacement) taken from the C(mapping.json) in O(path)
     (the converted C(reference@digest) to switch to).
+  - With O(workloads) (the RV(imagefleet.registry.image_references_info#module:references)) writes C(workloads.json) and
+    C(workloads.csv) - which workloads reference Docker schema 1 images - with each legacy row's C(replacement) from the
+    C(mapping.json) in O(path), and a C(Workloads referencing legacy images) section in C(audit.html), kept like the hosts part.
   - The directory is one report. C(audit.html) has a section for the registry audit whenever O(path) holds (or this run
     writes) C(audit.json), and a C(Hosts running legacy images) section whenever it holds C(hosts.json); a run with only
     O(records) or only O(hosts) keeps the other part as the directory has it, and refreshes the replacements of C(hosts.json)
@@ -50,7 +53,7 @@ options:
     description:
       - Audit records, one per image, as built by the P(imagefleet.registry.audit_records#filter) filter.
       - Without them C(audit.json), C(audit.md) and the mapping are left as they are.
-      - At least one of O(records) and O(hosts) is required.
+      - At least one of O(records), O(hosts) and O(workloads) is required.
     type: list
     elements: dict
   hosts:
@@ -60,6 +63,15 @@ options:
       - Without them C(hosts.json) is kept, with its replacements refreshed.
     type: list
     elements: dict
+  workloads:
+    description:
+      - Workload references, as RV(imagefleet.registry.image_references_info#module:references) returns them; writes
+        C(workloads.json) and C(workloads.csv) (one row per reference) and the C(Workloads referencing legacy images)
+        section of C(audit.html). C(replacement) is always recomputed from C(mapping.json).
+      - Without them C(workloads.json) is kept, with its replacements refreshed.
+    type: list
+    elements: dict
+    version_added: 0.1.0
   conversions:
     description:
       - Per-image results of M(imagefleet.registry.image_convert) (its RV(imagefleet.registry.image_convert#module:images)),
@@ -132,6 +144,13 @@ host_totals:
   returned: when there are host rows (O(hosts), or C(hosts.json) in O(path))
   type: dict
   sample: {hosts: 1, hosts_failed: 0, hosts_with_legacy: 1, containers: 1, legacy_containers: 1, images: 2, legacy_images: 1, unknown: 0}
+workload_totals:
+  description:
+    - Numbers over the workload rows - C(references), C(sources) (files and live objects), C(legacy) (references to schema 1
+      images), C(legacy_workloads), C(unresolved), C(invalid), C(unknown) (format could not be told).
+  returned: when there are workload rows (O(workloads), or C(workloads.json) in O(path))
+  type: dict
+  sample: {references: 12, sources: 5, legacy: 7, legacy_workloads: 4, unresolved: 2, invalid: 0, unknown: 0}
 '''
 
 import datetime
@@ -146,7 +165,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._plan import a
 from ansible_collections.imagefleet.registry.plugins.module_utils._report import mapping_entries, render_directory, summarize
 
 # Files a run reads back: the parts of the report it does not bring itself.
-_KEPT = ('audit.json', 'mapping.json', 'hosts.json')
+_KEPT = ('audit.json', 'mapping.json', 'hosts.json', 'workloads.json')
 
 
 def _read(path):
@@ -170,7 +189,8 @@ def report(module):
     records = apply_conversions(params['records'], params['conversions']) if params['records'] is not None else None
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
     previous = dict((name, _read(os.path.join(directory, name))) for name in _KEPT)
-    files, facts = render_directory(previous, now, records=records, mapping=params['mapping'], hosts=params['hosts'])
+    files, facts = render_directory(previous, now, records=records, mapping=params['mapping'], hosts=params['hosts'],
+                                    workloads=params['workloads'])
     paths = dict((name, os.path.join(directory, name)) for name in files)
     changed_files = sorted(name for name, text in files.items() if (previous[name] if name in previous else _read(paths[name])) != text)
     if changed_files and not module.check_mode:
@@ -189,6 +209,8 @@ def report(module):
         result['totals'] = summarize(records)[0]
     if facts['host_totals'] is not None:
         result['host_totals'] = facts['host_totals']
+    if 'workload_totals' in facts:
+        result['workload_totals'] = facts['workload_totals']
     return result
 
 
@@ -198,10 +220,11 @@ def main():
             path=dict(type='path', required=True),
             records=dict(type='list', elements='dict'),
             hosts=dict(type='list', elements='dict'),
+            workloads=dict(type='list', elements='dict'),
             conversions=dict(type='list', elements='dict', default=[]),
             mapping=dict(type='bool', default=False),
         ),
-        required_one_of=[('records', 'hosts')],
+        required_one_of=[('records', 'hosts', 'workloads')],
         required_if=[('mapping', True, ('records',))],
         supports_check_mode=True,
     )

@@ -271,7 +271,8 @@ def _helm(ctx, node, where=''):
     for key, value in _items(node):
         field = where + key
         if key == 'image' and isinstance(value, yaml.ScalarNode) and _text(value):
-            found.append(_scalar_reference(ctx, KIND_HELM, where.rstrip('.') or None, None, field, value))
+            # A list of containers in values (sidecars, extraContainers) names each one beside its image.
+            found.append(_scalar_reference(ctx, KIND_HELM, where.rstrip('.') or None, _text(_get(node, 'name')), field, value))
         elif key == 'image' and isinstance(value, yaml.MappingNode) and _get(value, 'repository') is not None:
             found.append(_helm_map(ctx, value, field, where.rstrip('.') or None))
         elif isinstance(value, yaml.MappingNode):
@@ -339,6 +340,9 @@ def compose_documents(text):
         mark = getattr(exc, 'problem_mark', None) or getattr(exc, 'context_mark', None)
         line = mark.line + 1 if mark is not None else None
         problem = getattr(exc, 'problem', None) or str(exc)
+        context, context_mark = getattr(exc, 'context', None), getattr(exc, 'context_mark', None)
+        if context and context_mark is not None and context_mark.line + 1 != line:
+            problem += ' (%s from line %d)' % (context, context_mark.line + 1)
         raise FileError('not valid YAML: %s' % problem, line)
 
 

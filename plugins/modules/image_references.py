@@ -21,7 +21,7 @@ description:
     planned references, else the file is left alone and reported in RV(errors).
   - A file that cannot be read or parsed is never written. A reference the mapping has a replacement for but that
     cannot be edited safely (a block scalar, an escaped string, a Helm map or Kustomize entry lacking the key to change)
-    is reported in RV(skipped) with the replacement to apply by hand.
+    is reported in RV(by_hand) with the replacement to apply by hand.
   - Unresolved references (Dockerfile C(ARG) values and stages, templates) are not touched.
 author:
   - imagefleet team (@imagefleet)
@@ -125,7 +125,7 @@ backup_files:
   description: Backup copy of each file written, by file (with O(backup)).
   returned: success
   type: dict
-skipped:
+by_hand:
   description: References the mapping has a replacement for that were not edited, with the RV(edits[].after) to apply by
     hand and the reason in C(message).
   returned: success
@@ -170,7 +170,7 @@ def rewrite(module):
     params = module.params
     index = _mapping(params['mapping'])
     files, errors = expand_paths(params['paths'], params['exclude'])
-    result = {'changed': False, 'edits': [], 'skipped': [], 'changed_files': [], 'backup_files': {}}
+    result = {'changed': False, 'edits': [], 'by_hand': [], 'changed_files': [], 'backup_files': {}}
     diffs = []
     for path in files:
         try:
@@ -179,7 +179,7 @@ def rewrite(module):
         except FileError as exc:
             errors.append({'source': path, 'line': exc.line, 'message': exc.message})
             continue
-        result['skipped'] += skipped
+        result['by_hand'] += skipped
         if new_text == text:
             continue
         result['edits'] += edits

@@ -119,7 +119,7 @@ def test_helm_values_strings_and_maps():
         (4, 'helm', 'backend', None, 'backend.image', REG + '/legacy/multi:1.10', RESOLVED),
         (8, 'helm', 'backend.sidecar', None, 'backend.sidecar.image', '%s/legacy/single@%s' % (REG, D1), RESOLVED),
         (10, 'helm', 'frontend', None, 'frontend.image', 'team/web', UNRESOLVED),
-        (13, 'helm', 'jobs[0]', None, 'jobs[0].image', 'Not A Reference', INVALID),
+        (13, 'helm', 'jobs[0]', 'a', 'jobs[0].image', 'Not A Reference', INVALID),
     ]
     # The tag is the text as written, not the YAML float 1.1.
     assert refs[0]['reference'] == REG + '/legacy/multi:1.10'

@@ -4,8 +4,9 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # image_references_info and image_references, and the audit_workloads and rewrite_references playbooks, on a GitOps
-# tree (files/gitops: manifests with comments and several documents, a Helm chart's values, a kustomization, a compose
-# file, multi-stage Dockerfiles) referencing the images of a private lab registry (started here, stopped on exit):
+# tree (files/gitops, as NAME.in templates: manifests with comments and several documents, a Helm chart's values, a
+# kustomization, a compose file, multi-stage Dockerfiles) referencing the images of a private lab registry (started
+# here, stopped on exit):
 # every reference found at its line with the format the registry gives; recorded live objects giving the same rows;
 # a migration (migrate.yml on the lab), then --check --diff showing the edits and writing nothing, the rewrite changing
 # only the bytes of the references (every file compared with its references masked), a second run changing nothing;
@@ -47,12 +48,13 @@ def substitute(text):
 
 shutil.copytree(os.path.join(files, 'gitops'), os.path.join(work, 'gitops'))
 for folder, _dirs, names in os.walk(os.path.join(work, 'gitops')):
-    for name in names:
+    for name in names:    # templates: NAME.in (yamllint would take the multi-document manifests for playbooks)
         path = os.path.join(folder, name)
         text = substitute(open(path).read())
-        if name == 'jobs.yaml':
+        os.remove(path)
+        if name == 'jobs.yaml.in':
             text = text.replace('\n', '\r\n')
-        with open(path, 'w', newline='') as handle:
+        with open(path[:-len('.in')], 'w', newline='') as handle:
             handle.write(text)
 import yaml  # noqa: E402 (PyYAML comes with ansible-core)
 expected = yaml.safe_load(substitute(open(os.path.join(files, 'expected.yml')).read()))
@@ -168,7 +170,7 @@ printf 'FROM\nFROM %s/legacy/multi:1\n' "${REG}" >bad/Dockerfile
 cp -a bad bad.before
 ansible-playbook "${HERE}/test.yml" -e @vars.json -e phase=bad -e "bad=${WORK}/bad" "$@"
 if play rewrite_references -e "{\"imagefleet_workload_paths\": [\"${WORK}/bad\"]}" -e "imagefleet_report_dir=${WORK}/report" \
-       "$@" >bad.log 2>&1; then
+       -e imagefleet_backup=true "$@" >bad.log 2>&1; then
     cat bad.log; exit 1
 fi
 cat bad.log
@@ -178,3 +180,7 @@ cmp bad/invalid.yaml bad.before/invalid.yaml
 cmp bad/binary.yaml bad.before/binary.yaml
 grep -q "${REG}/converted/multi:1" bad/values.yaml
 grep -q "Legacy App:1" bad/values.yaml
+# backup: the files written were kept as they were (module.backup_local names them FILE.PID.DATE~).
+cmp bad.before/values.yaml bad/values.yaml.*~
+cmp bad.before/Dockerfile bad/Dockerfile.*~
+[ "$(find bad -name '*~' | wc -l)" = 2 ]

@@ -28,7 +28,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan
     scan_text,
 )
 
-MAPPING_SCHEMA = 'imagefleet.registry/mapping/v1'
+MAPPING_SCHEMA = 'imagefleet.registry/mapping/v1'   # _report.MAPPING_SCHEMA (_report imports this module)
 _ENTRY_KEYS = ('old_reference', 'old_digest', 'new_reference', 'new_digest')
 EDIT_FIELDS = ('source', 'line', 'kind', 'workload', 'container', 'field', 'before', 'after')
 

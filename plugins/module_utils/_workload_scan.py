@@ -25,6 +25,7 @@ scalars, a token broken by a line continuation); ``_parts`` holds their text.
 from __future__ import annotations
 
 import fnmatch
+import glob
 import os
 import re
 
@@ -479,7 +480,7 @@ def scan_text(source, text):
     return scan_yaml(source, text)
 
 
-def decode(source, data):
+def decode(data):
     """The text of a file's bytes; FileError naming the first bad line when it is not UTF-8."""
     try:
         return data.decode('utf-8')
@@ -494,8 +495,6 @@ def _excluded(path, exclude):
 def expand_paths(paths, exclude=()):
     """(files, errors): the files named by paths (files, folders walked for YAML and Dockerfiles, or globs), sorted and
     once each; errors are {source, line, message} for paths that match nothing."""
-    import glob   # pylint: disable=import-outside-toplevel
-
     files, errors = set(), []
     for path in paths:
         matches = sorted(glob.glob(path, recursive=True)) if glob.has_magic(path) else [path]
@@ -514,20 +513,19 @@ def expand_paths(paths, exclude=()):
 
 
 def read_file(path):
-    """(text, bytes) of a file; FileError when it cannot be read or decoded."""
+    """The text of a file; FileError when it cannot be read or is not UTF-8."""
     try:
         with open(path, 'rb') as handle:
             data = handle.read()
     except (IOError, OSError) as exc:
         raise FileError('cannot be read: %s' % (exc.strerror or exc))
-    return decode(path, data), data
+    return decode(data)
 
 
 def scan_file(path):
     """(references, error) of one file; error is {source, line, message} or None."""
     try:
-        text = read_file(path)[0]
-        return scan_text(path, text), None
+        return scan_text(path, read_file(path)), None
     except FileError as exc:
         return [], {'source': path, 'line': exc.line, 'message': exc.message}
 

@@ -159,10 +159,9 @@ def _write(module, path, data):
 
 def _mapping(path):
     try:
-        with open(path, 'rb') as handle:
-            text = handle.read().decode('utf-8')
-    except (IOError, OSError, UnicodeDecodeError) as exc:
-        raise ImagefleetError('cannot read the mapping %s (%s): give the mapping.json a migration wrote' % (path, exc))
+        text = read_file(path)
+    except FileError as exc:
+        raise ImagefleetError('the mapping %s %s: give the mapping.json a migration wrote' % (path, exc.message))
     return MappingIndex(load_mapping(text, path))
 
 
@@ -174,7 +173,7 @@ def rewrite(module):
     diffs = []
     for path in files:
         try:
-            text = read_file(path)[0]
+            text = read_file(path)
             new_text, edits, skipped = rewrite_text(path, text, index)
         except FileError as exc:
             errors.append({'source': path, 'line': exc.line, 'message': exc.message})

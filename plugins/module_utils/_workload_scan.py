@@ -28,8 +28,17 @@ import fnmatch
 import glob
 import os
 import re
+import traceback
 
-import yaml
+try:
+    import yaml
+except ImportError:
+    # PyYAML comes with ansible-core on the controller; a module run elsewhere fails through missing_required_lib.
+    HAS_YAML = False
+    YAML_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_YAML = True
+    YAML_IMPORT_ERROR = None
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference

@@ -61,6 +61,8 @@ options:
       - Keep a timestamped copy of each file before it is changed.
     type: bool
     default: false
+requirements:
+  - PyYAML (it comes with ansible-core)
 seealso:
   - module: imagefleet.registry.image_references_info
   - module: imagefleet.registry.image_report
@@ -142,12 +144,18 @@ errors:
 import os
 import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._workload_rewrite import MappingIndex, load_mapping, rewrite_text
-from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan import FileError, expand_paths, read_file
+from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan import (
+    HAS_YAML,
+    YAML_IMPORT_ERROR,
+    FileError,
+    expand_paths,
+    read_file,
+)
 
 
 def _write(module, path, data):
@@ -207,6 +215,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib('PyYAML'), exception=YAML_IMPORT_ERROR)
     run_module(module, rewrite)
 
 

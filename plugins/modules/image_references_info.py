@@ -69,6 +69,8 @@ options:
       - How many references are looked up at the same time.
     type: int
     default: 8
+requirements:
+  - PyYAML (it comes with ansible-core)
 notes:
   - Lines and columns are 1-based and come from the YAML parser's own positions. A value reached through a YAML alias is
     reported where its anchor is, which is also where a rewrite changes it.
@@ -173,13 +175,20 @@ files:
   type: int
 '''
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._image_info import ON_ERROR_REPORT, inspect_images
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
 from ansible_collections.imagefleet.registry.plugins.module_utils._workload_report import attach_formats, references_to_ask
-from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan import errors_of, expand_paths, scan_file, scan_objects
+from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan import (
+    HAS_YAML,
+    YAML_IMPORT_ERROR,
+    errors_of,
+    expand_paths,
+    scan_file,
+    scan_objects,
+)
 
 
 def find(module):
@@ -214,6 +223,8 @@ def main():
         ),
         supports_check_mode=True,
     )
+    if not HAS_YAML:
+        module.fail_json(msg=missing_required_lib('PyYAML'), exception=YAML_IMPORT_ERROR)
     if not module.params['paths'] and not module.params['objects']:
         module.fail_json(msg='nothing to scan: give paths (files, folders, globs) and/or objects (live Kubernetes objects)')
     if module.params['resolve']:

@@ -39,6 +39,8 @@ except ImportError:
 else:
     HAS_YAML = True
     YAML_IMPORT_ERROR = None
+    # libyaml's composer is an order of magnitude faster and gives the same marks (character offsets).
+    _LOADER = getattr(yaml, 'CSafeLoader', None) or yaml.SafeLoader
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
@@ -163,7 +165,7 @@ def _span(node, text):
         end -= 1
         if text[end:end + 1] != node.style or text[end - len(node.value) - 1:end - len(node.value)] != node.style:
             return None
-    elif node.style is not None:
+    elif node.style:      # plain is None (PyYAML) or '' (libyaml)
         return None
     start = end - len(node.value)
     if start < mark.index or text[start:end] != node.value or '\\' in node.value or "'" in node.value:
@@ -345,7 +347,7 @@ def _document(ctx, doc):
 def compose_documents(text):
     """Every document of a YAML stream as nodes; FileError (with the line) when any part of it is not YAML."""
     try:
-        return [doc for doc in yaml.compose_all(text, Loader=yaml.SafeLoader) if doc is not None]
+        return [doc for doc in yaml.compose_all(text, Loader=_LOADER) if doc is not None]
     except yaml.YAMLError as exc:
         mark = getattr(exc, 'problem_mark', None) or getattr(exc, 'context_mark', None)
         line = mark.line + 1 if mark is not None else None

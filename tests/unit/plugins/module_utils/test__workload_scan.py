@@ -263,3 +263,16 @@ def test_errors_of_lists_files_and_invalid_references():
     assert [(p['source'], p['line']) for p in problems] == [('a.yaml', 3), ('chart/values.yaml', 1)]
     assert 'image:' in problems[1]['message']
     assert '_spans' not in public(refs[0]) and public(refs[0])['status'] == INVALID
+
+
+def test_pure_python_and_libyaml_composers_give_the_same_positions(monkeypatch):
+    import yaml   # pylint: disable=import-outside-toplevel
+    from ansible_collections.imagefleet.registry.plugins.module_utils import _workload_scan
+
+    text = MANIFESTS.replace('\n', '\r\n').replace('# web tier', '# tier web: é ✓')
+    results = []
+    for loader in (yaml.SafeLoader, getattr(yaml, 'CSafeLoader', yaml.SafeLoader)):
+        monkeypatch.setattr(_workload_scan, '_LOADER', loader)
+        results.append(scan_text('k8s/app.yaml', text))
+    assert results[0] == results[1]
+    assert all(text[r['_spans']['image'][0]:r['_spans']['image'][1]] == r['image'] for r in results[0])

@@ -166,6 +166,7 @@ def _image_row(rows):
         'digest': first.get('digest'),
         'format': format_key(first),
         'target_format': first.get('target_format'),
+        'converted_format': converted_format(first.get('format'), first.get('target_format')) if first.get('exists') else None,
         'tags': _tags(rows),
         'statuses': _statuses(rows),
         'dest_formats': sorted(set(r['dest_format'] for r in rows if r.get('dest_format'))),
@@ -235,6 +236,11 @@ def run_counts(conversions, verified):
         'verified': sum(1 for v in verified or [] if v.get('ok')),
         'verify_failed': sum(1 for v in verified or [] if not v.get('ok')),
     }
+
+
+def plural(count, word):
+    """'1 tag', '2 tags'."""
+    return '%d %s%s' % (count, word, '' if count == 1 else 's')
 
 
 def human_bytes(size):

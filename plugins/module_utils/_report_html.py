@@ -17,12 +17,10 @@ import html
 from ansible_collections.imagefleet.registry.plugins.module_utils._host_audit import host_totals
 from ansible_collections.imagefleet.registry.plugins.module_utils._report_data import (
     FORMAT_ORDER, LEGACY_HEADERS, MISSING, NO_REPLACEMENT, PROBLEM_HEADERS, PROBLEMS_TITLE,
-    hosts_summary, human_bytes, legacy_by_host, problems, repository_groups, short_digest, short_pinned,
+    hosts_summary, human_bytes, legacy_by_host, plural, problems, repository_groups, short_pinned,
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
 
-# Rows the script shows before "Show more"; every row is in the page regardless.
-PAGE_ROWS = 200
 # Namespaces drawn in the chart; the rest are summed into one bar.
 CHART_NAMESPACES = 15
 COLOURS = {
@@ -41,23 +39,25 @@ _CSS = ('body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1400px}'
         '.done{color:#2a7a2a}.needs_conversion,.legacy{color:#b02020}.missing_source,.unknown{color:#777}'
         'nav a{margin-right:1em}.cards{display:flex;flex-wrap:wrap;gap:.8em}.card{border:1px solid #ccc;border-radius:6px;padding:.5em .9em}'
         '.card b{display:block;font-size:1.6em}.charts{display:flex;flex-wrap:wrap;gap:2em;align-items:flex-start}'
-        '#images{table-layout:fixed;width:100%}#images td{overflow-wrap:anywhere}'
-        '#images tbody{content-visibility:auto;contain-intrinsic-size:auto 5em}'
-        '#images tr.repo th{background:#e8eef6;font-weight:normal}.tags code{margin-right:.5em;white-space:nowrap}'
-        '.tags div{max-height:7.5em;overflow:auto}.controls{position:sticky;top:0;background:#fff;padding:.4em 0}'
-        '.controls input[type=search]{width:24em}')
+        '#images table,table.head{table-layout:fixed;width:100%;margin:0}#images td{overflow-wrap:anywhere}'
+        '#images .g{content-visibility:auto;contain-intrinsic-size:auto 4em}'
+        '#images h4{background:#e8eef6;font-weight:normal;margin:0;padding:3px 6px;border:1px solid #ccc;border-bottom:0}'
+        '.tags code{margin-right:.5em;white-space:nowrap}.tags div{max-height:7.5em;overflow:auto}'
+        'td.digest code{display:block;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}'
+        '.controls{position:sticky;top:0;background:#fff;padding:.4em 0;z-index:1}.controls input[type=search]{width:24em}')
 
-# Filter (substring of registry/repository, or of a row's tags, digest, format, state), "only what is left", paging.
+# Filter: a repository whose registry/name holds the text shows all its rows, else the rows whose text holds it;
+# "only what is left" keeps rows of images still to convert. Rendering stays lazy (content-visibility) either way.
 _SCRIPT = '''(function(){
-var q=document.getElementById('q'),only=document.getElementById('only-left'),more=document.getElementById('more'),
-shown=document.getElementById('shown'),groups=[].slice.call(document.querySelectorAll('#images tbody')),limit=%d;
-function apply(){var t=q.value.trim().toLowerCase(),n=0,total=0;
-groups.forEach(function(g){var whole=g.getAttribute('data-k').indexOf(t)>=0,any=false;
-for(var i=1;i<g.rows.length;i++){var r=g.rows[i],ok=(whole||r.getAttribute('data-k').indexOf(t)>=0)&&(!only.checked||r.className=='left');
-if(ok){total++;ok=n<limit;if(ok){n++;}}r.hidden=!ok;any=any||ok;}g.hidden=!any;});
-shown.textContent=n+' of '+total+' matching rows shown';more.hidden=n>=total;}
-q.addEventListener('input',function(){limit=%d;apply();});only.addEventListener('change',apply);
-more.addEventListener('click',function(){limit+=%d;apply();});more.hidden=false;apply();})();''' % (PAGE_ROWS, PAGE_ROWS, PAGE_ROWS)
+var q=document.getElementById('q'),only=document.getElementById('only-left'),shown=document.getElementById('shown'),
+groups=[].slice.call(document.querySelectorAll('#images .g')),keys=null;
+function apply(){var t=q.value.trim().toLowerCase(),n=0;
+if(!keys){keys=groups.map(function(g){return [].map.call(g.querySelectorAll('tr'),function(r){return r.textContent.toLowerCase();});});}
+groups.forEach(function(g,i){var whole=g.getAttribute('data-k').indexOf(t)>=0,rows=g.querySelectorAll('tr'),any=false;
+for(var j=0;j<rows.length;j++){var ok=(whole||keys[i][j].indexOf(t)>=0)&&(!only.checked||rows[j].className=='left');
+rows[j].hidden=!ok;if(ok){n++;any=true;}}g.hidden=!any;});
+shown.textContent=n+' matching rows';}
+q.addEventListener('input',apply);only.addEventListener('change',apply);})();'''
 
 esc = html.escape
 
@@ -139,11 +139,13 @@ def _card(key, value, label, extra=''):
 def _namespace_chart(summary):
     spaces = summary['namespaces']
     rows = [(n['namespace'], [n['left_images'], n['done_images'], n['images'] - n['legacy_images']]) for n in spaces[:CHART_NAMESPACES]]
+    chart = bar_chart('Images per namespace', rows, [('legacy, left', LEFT), ('legacy, converted', DONE_COLOUR), ('not legacy', MODERN)])
     rest = spaces[CHART_NAMESPACES:]
     if rest:
-        rows.append(('%d others' % len(rest), [sum(n['left_images'] for n in rest), sum(n['done_images'] for n in rest),
-                                               sum(n['images'] - n['legacy_images'] for n in rest)]))
-    return bar_chart('Images per namespace', rows, [('legacy, left', LEFT), ('legacy, converted', DONE_COLOUR), ('not legacy', MODERN)])
+        # Summed as a caption, not a bar: one long bar would squash the others.
+        chart += '<p>and %d more namespaces: %d images left, %d converted, %d not legacy (see audit.md).</p>' % (
+            len(rest), sum(n['left_images'] for n in rest), sum(n['done_images'] for n in rest), sum(n['images'] - n['legacy_images'] for n in rest))
+    return chart
 
 
 def _progress(history):
@@ -164,14 +166,15 @@ def summary_html(document, history):
     summary = document['summary']
     counts, size = summary['counts'], summary['bytes']
     unknown = size['images_with_unknown_sizes']
-    out = ['<p>Generated %s. %d registries.</p>' % (esc(document['generated_at']), len(document['registries'])),
+    out = ['<p>Generated %s. %d registr%s.</p>' % (esc(document['generated_at']), len(document['registries']),
+                                                  'y' if len(document['registries']) == 1 else 'ies'),
            '<div class="cards">',
            _card('tags', counts['tags'], 'tags'),
            _card('images', counts['images'], 'distinct images'),
            _card('legacy-images', counts['legacy_images'], 'legacy images', ' (<span id="n-legacy-tags">%d</span> tags)' % counts['legacy_tags']),
            _card('left-images', counts['left_images'], 'left to convert', ' (<span id="n-left-tags">%d</span> tags)' % counts['left_tags']),
-           _card('bytes-left', human_bytes(size['left']), 'to move (unique layers)',
-                 ' <span id="n-bytes-done">%s</span> done' % esc(human_bytes(size['done']))),
+           _card('bytes-left', human_bytes(size['left']), 'to move (unique layers),',
+                 ' <span id="n-bytes-done">%s</span> moved' % esc(human_bytes(size['done']))),
            '</div>']
     if unknown:
         out.append('<p>%d legacy images have layers of unknown size (not counted).</p>' % unknown)
@@ -206,44 +209,47 @@ def registries_html(document):
 
 
 def _state(row):
-    return ', '.join(('%s %d' % (status.replace('_', ' '), count)) if len(row['statuses']) > 1 or count > 1 else status.replace('_', ' ')
-                     for status, count in row['statuses'])
+    """'done' when all its tags are; 'done 2, needs conversion 1' when they differ."""
+    if len(row['statuses']) == 1:
+        return row['statuses'][0][0].replace('_', ' ')
+    return ', '.join('%s %d' % (status.replace('_', ' '), count) for status, count in row['statuses'])
 
 
 def _row(row):
-    key = ' '.join(row['tags'] + [row['digest'] or '', row['format'], ' '.join(s for s, _ in row['statuses'])]).lower()
     tags = ''.join('<code>%s</code> ' % esc(tag) for tag in row['tags'])
     dest = ', '.join(row['dest_repositories'])
     if row['dest_formats']:
         dest += ' (%s)' % ', '.join(row['dest_formats'])
     state_class = 'done' if not row['left'] and row['legacy'] else ('legacy' if row['left'] else '')
-    return ('<tr class="%s" data-k="%s"><td class="tags"><div>%s</div></td>%s%s%s%s%s%s</tr>' % (
-        'left' if row['left'] else '', esc(key), tags,
-        td(short_digest(row['digest']), code=True, title=row['digest'] or ''),
-        td('%s → %s' % (row['format'], row['target_format']) if row['legacy'] else row['format']),
+    return ('<tr%s><td class="tags"><div>%s</div></td>%s%s%s%s%s%s</tr>' % (
+        ' class="left"' if row['left'] else '', tags, td(row['digest'] or '-', 'digest', code=True),
+        td('%s → %s' % (row['format'], row['converted_format']) if row['legacy'] else row['format']),
         td((row['created'] or '-')[:10]), td(human_bytes(row['size']) if row['size'] is not None else '-', 'n'),
         td(_state(row), state_class), td(dest, code=True)))
 
 
-_IMAGE_HEADERS = (('Tags', 27), ('Digest', 12), ('Format', 10), ('Built', 8), ('Size', 7), ('State', 13), ('Destination', 23))
+IMAGE_COLUMNS = (('Tags', 27), ('Digest', 12), ('Format', 10), ('Built', 8), ('Size', 7), ('State', 13), ('Destination', 23))
+# Column widths for every repository's table (table-layout:fixed takes them from the first row), so they line up.
+_COLUMN_CSS = ''.join('#images td:nth-child(%d),table.head th:nth-child(%d){width:%d%%}' % (i + 1, i + 1, width)
+                      for i, (_, width) in enumerate(IMAGE_COLUMNS))
 
 
 def images_html(document):
+    """One block per repository (a heading and its table), so that the browser renders only those on screen."""
     groups = repository_groups(document['images'])
     rows = sum(len(g['rows']) for g in groups)
     out = ['<div class="controls"><input type="search" id="q" placeholder="Filter: repository, tag, digest, format, state" '
            'aria-label="Filter"> <label><input type="checkbox" id="only-left"> only what is left</label> '
-           '<span id="shown">%d rows</span> <button id="more" hidden>Show more</button></div>' % rows,
-           '<table id="images"><colgroup>%s</colgroup><thead><tr>%s</tr></thead>' % (
-               ''.join('<col style="width:%d%%">' % width for _, width in _IMAGE_HEADERS),
-               ''.join('<th>%s</th>' % name for name, _ in _IMAGE_HEADERS))]
+           '<span id="shown">%d rows</span>' % rows,
+           '<table class="head"><tr>%s</tr></table></div>' % ''.join('<th>%s</th>' % name for name, _ in IMAGE_COLUMNS),
+           '<div id="images">']
     for group in groups:
-        out.append('<tbody data-k="%s"><tr class="repo"><th colspan="%d">%s/<b>%s</b>: %d tags, %d images, %d legacy, %d left</th></tr>' % (
-            esc(('%s/%s' % (group['registry'], group['repository'])).lower()), len(_IMAGE_HEADERS), esc(group['registry']),
-            esc(group['repository']), group['tags'], group['images'], group['legacy_images'], group['left_images']))
+        out.append('<div class="g" data-k="%s"><h4>%s/<b>%s</b>: %s, %s, %d legacy, %d left</h4><table>' % (
+            esc(('%s/%s' % (group['registry'], group['repository'])).lower()), esc(group['registry']), esc(group['repository']),
+            plural(group['tags'], 'tag'), plural(group['images'], 'image'), group['legacy_images'], group['left_images']))
         out.extend(_row(row) for row in group['rows'])
-        out.append('</tbody>')
-    out.append('</table>')
+        out.append('</table></div>')
+    out.append('</div>')
     return '\n'.join(out)
 
 
@@ -285,7 +291,7 @@ def render_html(document=None, host_rows=None, history=None, sections=()):
         parts.append(('all-images', 'Images by registry and repository', images_html(document)))
     out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">', '<title>Container image audit</title>',
-           '<style>%s</style></head><body>' % _CSS, '<h1>Container image audit</h1>',
+           '<style>%s%s</style></head><body>' % (_CSS, _COLUMN_CSS), '<h1>Container image audit</h1>',
            '<nav>%s</nav>' % ''.join('<a href="#%s">%s</a>' % (esc(anchor), esc(title)) for anchor, title, _ in parts)]
     out += ['<section id="%s"><h2>%s</h2>\n%s\n</section>' % (esc(anchor), esc(title), body) for anchor, title, body in parts]
     if document is not None:

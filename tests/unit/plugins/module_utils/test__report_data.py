@@ -79,7 +79,7 @@ def test_page_and_markdown_at_a_glance():
     page, markdown = files['audit.html'], files['audit.md']
     assert '<b id="n-tags">5</b>' in page and '<b id="n-left-images">1</b>' in page
     assert '<code>t1</code> <code>t2</code> <code>t10</code>' in page          # one row, all tags, natural order
-    assert page.count('<tbody data-k=') == 3
+    assert page.count('<div class="g" data-k=') == 3
     assert '| `team-a` | 4 | 2 | 2 | 1 | 1 |' in markdown
     assert '| r.example.com | `team-a/app` | 3 | 1 | 1 | 1 |' in markdown
     assert 't10' not in markdown                                                 # a summary, not every tag

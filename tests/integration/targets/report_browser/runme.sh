@@ -43,17 +43,7 @@ lab_up lab >lab.json
 REG="$(json lab.json 'd["registry"]')"
 
 # --- the 12-image demo set: audit, then migrate (two points of history, the last run's counts) ------------------
-cat >demo.yml <<VARS
-imagefleet_sources:
-  - registry: "${REG}"
-    repositories: ['legacy/*']
-    dest_prefix: "${REG}/converted"
-  - registry: "${REG}"
-    repositories: ['modern/*']
-    tags: ['1']
-    dest_prefix: "${REG}/converted"
-imagefleet_report_dir: "${WORK}/demo"
-VARS
+demo_rules "${REG}" "${WORK}/demo" >demo.yml
 play audit -e @demo.yml "$@" >audit.log
 play migrate -e @demo.yml "$@" >migrate.log
 [ "$(json demo/history.json '[(e["left_images"] > 0, e.get("converted")) for e in d]')" = "[(True, None), (False, 12)]" ]

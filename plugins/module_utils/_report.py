@@ -29,8 +29,8 @@ import json
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._host_audit import apply_replacements, host_totals, normalize_rows
 from ansible_collections.imagefleet.registry.plugins.module_utils._plan import DONE
-from ansible_collections.imagefleet.registry.plugins.module_utils._report_data import (  # noqa: F401, summarize and legacy are API
-    append_history, fleet_summary, history_entry, image_size, legacy, sorted_records, summarize,
+from ansible_collections.imagefleet.registry.plugins.module_utils._report_data import (
+    append_history, fleet_summary, history_entry, image_size, sorted_records, summarize,
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._report_html import render_html
 from ansible_collections.imagefleet.registry.plugins.module_utils._report_md import render_hosts_markdown, render_markdown

@@ -83,7 +83,7 @@ def bar_chart(title, rows, segments, label_width=200, bar_width=420):
     row_height, top = 24, 28
     height = top + row_height * len(rows) + 8
     width = label_width + bar_width + 70
-    largest = max([sum(counts) for _, counts in rows] + [1])
+    largest = max([sum(row[1]) for row in rows] + [1])
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="%s" width="%d" height="%d" viewBox="0 0 %d %d" '
              'font-family="sans-serif" font-size="12">' % (esc(title), width, height, width, height)]
     x = label_width
@@ -111,13 +111,13 @@ def bar_chart(title, rows, segments, label_width=200, bar_width=420):
 def line_chart(title, points, width=520, height=180):
     """Legacy images left per run: points are (label, value), oldest first."""
     left_pad, bottom, top = 50, 30, 14
-    largest = max([value for _, value in points] + [1])
+    largest = max([point[1] for point in points] + [1])
     step = (width - left_pad - 20) / max(len(points) - 1, 1)
 
     def xy(index, value):
         return left_pad + index * step, top + (height - top - bottom) * (1 - float(value) / largest)
 
-    coords = [xy(i, value) for i, (_, value) in enumerate(points)]
+    coords = [xy(i, point[1]) for i, point in enumerate(points)]
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="%s" width="%d" height="%d" viewBox="0 0 %d %d" '
              'font-family="sans-serif" font-size="11">' % (esc(title), width, height, width, height),
              '<line x1="%d" y1="%d" x2="%d" y2="%d" stroke="#999"/>' % (left_pad, height - bottom, width - 10, height - bottom),
@@ -166,8 +166,8 @@ def summary_html(document, history):
     summary = document['summary']
     counts, size = summary['counts'], summary['bytes']
     unknown = size['images_with_unknown_sizes']
-    out = ['<p>Generated %s. %d registr%s.</p>' % (esc(document['generated_at']), len(document['registries']),
-                                                  'y' if len(document['registries']) == 1 else 'ies'),
+    registries = len(document['registries'])
+    out = ['<p>Generated %s. %d registr%s.</p>' % (esc(document['generated_at']), registries, 'y' if registries == 1 else 'ies'),
            '<div class="cards">',
            _card('tags', counts['tags'], 'tags'),
            _card('images', counts['images'], 'distinct images'),
@@ -231,7 +231,7 @@ def _row(row):
 IMAGE_COLUMNS = (('Tags', 27), ('Digest', 12), ('Format', 10), ('Built', 8), ('Size', 7), ('State', 13), ('Destination', 23))
 # Column widths for every repository's table (table-layout:fixed takes them from the first row), so they line up.
 _COLUMN_CSS = ''.join('#images td:nth-child(%d),table.head th:nth-child(%d){width:%d%%}' % (i + 1, i + 1, width)
-                      for i, (_, width) in enumerate(IMAGE_COLUMNS))
+                      for i, (name, width) in enumerate(IMAGE_COLUMNS))
 
 
 def images_html(document):
@@ -241,7 +241,7 @@ def images_html(document):
     out = ['<div class="controls"><input type="search" id="q" placeholder="Filter: repository, tag, digest, format, state" '
            'aria-label="Filter"> <label><input type="checkbox" id="only-left"> only what is left</label> '
            '<span id="shown">%d rows</span>' % rows,
-           '<table class="head"><tr>%s</tr></table></div>' % ''.join('<th>%s</th>' % name for name, _ in IMAGE_COLUMNS),
+           '<table class="head"><tr>%s</tr></table></div>' % ''.join('<th>%s</th>' % column[0] for column in IMAGE_COLUMNS),
            '<div id="images">']
     for group in groups:
         out.append('<div class="g" data-k="%s"><h4>%s/<b>%s</b>: %s, %s, %d legacy, %d left</h4><table>' % (
@@ -292,7 +292,7 @@ def render_html(document=None, host_rows=None, history=None, sections=()):
     out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">', '<title>Container image audit</title>',
            '<style>%s%s</style></head><body>' % (_CSS, _COLUMN_CSS), '<h1>Container image audit</h1>',
-           '<nav>%s</nav>' % ''.join('<a href="#%s">%s</a>' % (esc(anchor), esc(title)) for anchor, title, _ in parts)]
+           '<nav>%s</nav>' % ''.join('<a href="#%s">%s</a>' % (esc(part[0]), esc(part[1])) for part in parts)]
     out += ['<section id="%s"><h2>%s</h2>\n%s\n</section>' % (esc(anchor), esc(title), body) for anchor, title, body in parts]
     if document is not None:
         out.append('<script>%s</script>' % _SCRIPT)

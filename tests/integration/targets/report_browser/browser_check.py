@@ -103,7 +103,7 @@ def check(report_dir, screenshot, repository):
         shown = visible_rows(driver)
         expected = sum(1 for key in digests if key[1] == repository)
         registry = images[0]['registry']
-        assert shown and all(key == ('%s/%s' % (registry, repository)).lower() for key, _ in shown), shown
+        assert shown and all(row[0] == ('%s/%s' % (registry, repository)).lower() for row in shown), shown
         assert len(shown) == expected, (len(shown), expected)
         print('filter %r: %d rows, all of %s (%s)' % (repository, len(shown), repository, text(driver, 'shown')))
         driver.save_screenshot(screenshot.replace('.png', '-filtered.png'))
@@ -164,13 +164,15 @@ def measure(tags, tags_per_image, out_dir):
         wall = time.monotonic() - started
         timing = driver.execute_script(
             "var t=performance.getEntriesByType('navigation')[0];var p=performance.getEntriesByType('paint');"
-            "return {dcl:t.domContentLoadedEventEnd,load:t.loadEventEnd,fcp:(p.filter(function(e){return e.name=='first-contentful-paint'})[0]||{}).startTime};")
+            "return {dcl:t.domContentLoadedEventEnd,load:t.loadEventEnd,"
+            "fcp:(p.filter(function(e){return e.name=='first-contentful-paint'})[0]||{}).startTime};")
         errors = [entry for entry in driver.get_log('browser') if entry['level'] == 'SEVERE']
         driver.save_screenshot(os.path.join(out_dir, 'measure.png'))
     finally:
         driver.quit()
     print('measure: %d tags (%d per image): audit.html %d bytes, audit.json %d bytes, audit.md %d bytes; rendered by python in %.2f s; '
-          'browser: first contentful paint %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms, until the load event seen by the test %.2f s; console errors: %d' % (
+          'browser: first contentful paint %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms, until the load event seen by the test %.2f s; '
+          'console errors: %d' % (
               tags, tags_per_image, sizes['audit.html'], sizes['audit.json'], sizes['audit.md'], render_seconds,
               timing['fcp'] or -1, timing['dcl'], timing['load'], wall, len(errors)))
 

@@ -139,13 +139,15 @@ def _previous_hosts(text):
         return None
 
 
-def render_directory(previous, now, records=None, mapping=False, hosts=None, namespace_depth=1, run=None):
+def render_directory(previous, now, records=None, mapping=False, hosts=None, namespace_depth=1, run=None, sections=()):
     """(file name -> content of every report of a directory, facts), given its current files.
 
     previous: file name -> current text (None or absent when there is no such file).
     records: audit records, or None to keep the directory's audit.json. hosts: host rows,
     or None to keep the directory's hosts.json (its replacements refreshed from mapping.json).
     run: the counts of a migrate run (see _report_data.run_counts), kept in history.json.
+    sections: further (anchor, title, body html) parts of audit.html, after the hosts: the
+    slot for reports of other kinds (such as workloads) that a directory may hold.
     audit.html gets a section for each part the directory then holds. facts: the
     registry audit's generated_at (None without one) and host_totals (None without hosts).
     """
@@ -168,7 +170,7 @@ def render_directory(previous, now, records=None, mapping=False, hosts=None, nam
         files['hosts.json'] = dump_json(rows)
         files['hosts.md'] = render_hosts_markdown(rows)
     if document is not None or rows is not None:
-        files['audit.html'] = render_html(document, rows, history=history)
+        files['audit.html'] = render_html(document, rows, history=history, sections=sections)
     facts = {
         'generated_at': document['generated_at'] if document else None,
         'host_totals': host_totals(rows) if rows is not None else None,

@@ -157,8 +157,8 @@ def _progress(history):
     if runs:
         run = runs[-1]
         out.append('<p id="last-run">Last migration run (%s): <b>%d</b> converted, <b>%d</b> failed, <b>%d</b> verified, '
-                   '<b>%d</b> failed verification.</p>' % (esc(run.get('at') or '?'), run['converted'], run['failed'],
-                                                           run['verified'], run['verify_failed']))
+                   '<b>%d</b> failed verification.</p>' % (esc(run.get('at') or '?'), run.get('converted', 0), run.get('failed', 0),
+                                                           run.get('verified', 0), run.get('verify_failed', 0)))
     return out
 
 
@@ -201,7 +201,7 @@ def registries_html(document):
     formats = [fmt for fmt in FORMAT_ORDER if fmt in present]
     chart = bar_chart('Tags per registry and format', [(b['registry'], [b['by_format'].get(f, 0) for f in formats]) for b in registries],
                       [(f, COLOURS[f]) for f in formats])
-    table = html_table(['Registry'] + formats + ['Total', 'To convert'],
+    table = html_table(['Registry'] + formats + ['Tags', 'To convert'],
                        [[td(bucket['registry'])] + [td(str(bucket['by_format'].get(f, 0)), 'n') for f in formats]
                         + [td(str(bucket['images']), 'n'), td(str(bucket['needs_conversion']), 'n')]
                         for bucket in registries + [dict(totals, registry='all')]])

@@ -62,7 +62,7 @@ say "what to migrate: ${DIR}/demo-vars.yml"
 
 title "Audit: walk the catalog and every manifest (read-only)"
 play 1-audit imagefleet.registry.audit -e "@${DIR}/demo-vars.yml"
-sed -n '/^| Registry/,/^$/p' "${REPORT}/audit.md" | sed 's/^/   /'
+{ grep '^Generated' "${REPORT}/audit.md" | fold -s -w 110; echo; sed -n '/^| Namespace/,/^$/p' "${REPORT}/audit.md"; } | sed 's/^/   /'
 
 title "Migrate in check mode: what would change (nothing is written to the registry; the reports are)"
 play 2-migrate-check imagefleet.registry.migrate -e "@${DIR}/demo-vars.yml" --check

@@ -4,7 +4,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 # Make docker-registry and skopeo available for the test lab (tests/lab), and as root also podman (the
-# engine of the needs/root host-audit tests). On PATH (or already unpacked in .tools): nothing to do.
+# engine of the needs/root host-audit tests) and, with IMAGEFLEET_BROWSER=1, Debian's chromium and
+# chromium-driver (the report_browser test). On PATH (or already unpacked in .tools): nothing to do.
 # Root: apt-get install.
 # Otherwise: unpack the .debs and their missing direct Depends into $REPO/.tools
 # (binaries in .tools/usr/bin; the lab looks there for docker-registry).
@@ -14,9 +15,16 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$REPO/.tools"
 PACKAGES=(docker-registry skopeo)
 [ "$(id -u)" -eq 0 ] && PACKAGES+=(podman)
+# The headless browser is big and needs its shared libraries installed: root only, on request.
+[ "$(id -u)" -eq 0 ] && [ "${IMAGEFLEET_BROWSER:-0}" = 1 ] && PACKAGES+=(chromium chromium-driver)
+
+# The command a package brings (chromium-driver's is chromedriver).
+binary() {
+    echo "${1/chromium-driver/chromedriver}"
+}
 
 available() {
-    command -v "$1" >/dev/null 2>&1 || [ -x "$TOOLS/usr/bin/$1" ]
+    command -v "$(binary "$1")" >/dev/null 2>&1 || [ -x "$TOOLS/usr/bin/$(binary "$1")" ]
 }
 
 installed() {
@@ -31,7 +39,7 @@ has_candidate() {
 missing=()
 for tool in "${PACKAGES[@]}"; do
     if available "$tool"; then
-        echo "ensure-tools: $tool already available: $(command -v "$tool" || echo "$TOOLS/usr/bin/$tool")"
+        echo "ensure-tools: $tool already available: $(command -v "$(binary "$tool")" || echo "$TOOLS/usr/bin/$(binary "$tool")")"
     else
         missing+=("$tool")
     fi

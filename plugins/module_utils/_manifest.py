@@ -130,6 +130,15 @@ def _schema1_layers(doc):
     return layers
 
 
+def _schema1_created(doc):
+    """The image's creation time: `created` of the top (first) history entry, None when absent."""
+    try:
+        created = json.loads(doc['history'][0]['v1Compatibility']).get('created')
+    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    return created if isinstance(created, str) else None
+
+
 def describe(manifest):
     """Plain-data facts about a manifest, as the info modules return them."""
     doc = manifest.doc
@@ -143,9 +152,11 @@ def describe(manifest):
         'layers': [],
         'config': None,
         'platforms': [],
+        'created': None,
     }
     if manifest.format == mt.FORMAT_V2S1:
         facts['layers'] = _schema1_layers(doc)
+        facts['created'] = _schema1_created(doc)
         facts['architecture'] = doc.get('architecture')
     elif manifest.is_list:
         facts['platforms'] = [dict(_descriptor(child), platform=child.get('platform')) for child in doc['manifests']]

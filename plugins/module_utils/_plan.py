@@ -59,8 +59,8 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
     infos holds the facts of every source and destination (keyed by their normalised
     reference). Records keep the plan's order; a source planned twice appears once.
     Each record: src, dest, target_format, registry, repository, tag, format (the
-    source's), digest, exists, dest_exists, dest_format, dest_digest, status and
-    needs_conversion.
+    source's), digest, exists, dest_exists, dest_format, dest_digest, status,
+    needs_conversion, created and layers (the source's digest and size of each, as far as known).
     """
     by_ref = dict((info['reference'], info) for info in infos)
     records = []
@@ -95,6 +95,8 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             'dest_digest': dest_info.get('digest') if dest_info else None,
             'status': status,
             'needs_conversion': status == NEEDS_CONVERSION,
+            'created': src_info.get('created'),
+            'layers': [{'digest': layer.get('digest'), 'size': layer.get('size')} for layer in src_info.get('layers') or []],
         })
     return records
 

@@ -139,11 +139,10 @@ def _table(headers, rows):
 
 
 def workloads_html_section(rows):
-    """The "Workloads referencing legacy images" fragment of audit.html (every value escaped)."""
+    """The body of the "Workloads referencing legacy images" section of audit.html (every value escaped)."""
     esc = html.escape
     totals = workload_totals(rows)
-    out = ['<h2>%s</h2>' % SECTION_TITLE,
-           '<p>%s</p>' % esc('References: %d in %d files or objects. Schema 1: %d references in %d workloads. Unresolved (ARG, '
+    out = ['<p>%s</p>' % esc('References: %d in %d files or objects. Schema 1: %d references in %d workloads. Unresolved (ARG, '
                              'stage, template, chart default): %d. Invalid: %d. Format unknown: %d.' % (
                                  totals['references'], totals['sources'], totals['legacy'], totals['legacy_workloads'],
                                  totals['unresolved'], totals['invalid'], totals['unknown']))]

@@ -51,6 +51,13 @@ options:
     type: str
     choices: [fail, report]
     default: fail
+  details:
+    description:
+      - Also read what the manifest does not say, for reports that weigh and date images - the size of each schema 1
+        layer (one C(HEAD) per distinct layer) and the C(created) time of v2s2 and OCI images (one small C(GET) of each
+        distinct config blob).
+    type: bool
+    default: false
 notes:
   - A malformed reference fails the task before any request is sent, naming the reference.
   - Schema 1 digests are computed over the signed payload, as registries do, so they equal the registry's
@@ -152,10 +159,16 @@ images:
     layers:
       description:
         - Layers, base first, each with C(digest), C(size) and C(media_type).
-        - For schema 1 they come from C(fsLayers) (sizes and media types unknown) with a C(throwaway) flag
-          marking history-only entries.
+        - For schema 1 they come from C(fsLayers) (media types unknown, sizes unknown unless O(details=true)) with a
+          C(throwaway) flag marking history-only entries.
       type: list
       elements: dict
+    created:
+      description:
+        - When the image was built (RFC 3339), for reports of how old images are.
+        - For schema 1, the C(created) of its top history entry; for v2s2 and OCI, from its config, with O(details=true)
+          only. Null when unknown, and for lists.
+      type: str
     config:
       description: Config descriptor (C(digest), C(size), C(media_type)); null for schema 1 and lists.
       type: dict
@@ -177,7 +190,7 @@ def inspect(module):
     texts = [params['image']] if params['image'] is not None else params['images']
     registries = Registries(params, pool_size=max(params['parallel'], 1))
     try:
-        images = inspect_images(registries, texts, params['parallel'], params['on_error'])
+        images = inspect_images(registries, texts, params['parallel'], params['on_error'], params['details'])
     finally:
         registries.close()
     return {'changed': False, 'images': images}
@@ -190,6 +203,7 @@ def main():
             images=dict(type='list', elements='str'),
             parallel=dict(type='int', default=8),
             on_error=dict(type='str', default=ON_ERROR_FAIL, choices=[ON_ERROR_FAIL, ON_ERROR_REPORT]),
+            details=dict(type='bool', default=False),
         ),
         mutually_exclusive=[('image', 'images')],
         required_one_of=[('image', 'images')],

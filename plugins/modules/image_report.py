@@ -10,9 +10,17 @@ module: image_report
 short_description: Write the fleet audit report (JSON, Markdown, HTML), the old-to-new digest mapping and the hosts report
 version_added: 0.1.0
 description:
-  - Writes C(audit.json), C(audit.md) and C(audit.html) into O(path) from audit records - totals per registry and
-    format, then the images needing conversion. The HTML page is one self-contained file with an inline SVG bar chart,
-    no scripts and no external assets, so that it opens on air-gapped networks.
+  - Writes C(audit.json), C(audit.md) and C(audit.html) into O(path) from audit records.
+  - C(audit.html) starts with a summary - tags and distinct images (by digest) per format, legacy images left and
+    converted, the bytes a migration moves (unique layers, left and done), a chart per namespace (see
+    O(namespace_depth)), a histogram of the years legacy images were built, and the legacy images left per run - then
+    lists every image grouped by registry and repository, one row per digest with all its tags, in natural order
+    (V(t2) before V(t10)). It is one self-contained file (inline CSS, SVG charts and a few lines of script that filter
+    and page the rows; no external assets), so it opens on air-gapped networks; with scripts off it shows every row.
+  - C(audit.md) is a readable summary (per format, namespace and repository); every tag, digest and destination is in
+    C(audit.json) (with C(size) and C(created) per image, and the C(summary) numbers the page shows).
+  - C(history.json) gets an entry (time, state numbers, and for migrate runs the O(conversions) and O(verified) counts)
+    whenever the fleet's numbers change or a run failed something; it feeds the progress chart.
   - With O(mapping=true) also writes C(mapping.json) and C(mapping.csv) - every old reference and digest with the new
     reference and digest of its conversion, for rewriting digest-pinned Kubernetes manifests and Helm values.
   - The records are what the P(imagefleet.registry.audit_records#filter) filter builds from
@@ -84,6 +92,19 @@ options:
       - Also write C(mapping.json) and C(mapping.csv). Needs O(records).
     type: bool
     default: false
+  verified:
+    description:
+      - Per-image results of M(imagefleet.registry.image_verify) (its RV(imagefleet.registry.image_verify#module:images)),
+        counted in the history entry of this run with O(conversions).
+    type: list
+    elements: dict
+    default: []
+  namespace_depth:
+    description:
+      - How many leading path components of a repository name its namespace (the team owning it) in the per-namespace
+        summary - V(1) groups V(team/app/web) under V(team), V(2) under V(team/app).
+    type: int
+    default: 1
 seealso:
   - module: imagefleet.registry.image_manifest_info
   - module: imagefleet.registry.image_convert
@@ -100,6 +121,7 @@ EXAMPLES = r'''
   imagefleet.registry.image_report:
     path: ./imagefleet-report
     records: "{{ [{'src': 'old.example.com/app:1', 'dest': 'new.example.com/app:1'}] | imagefleet.registry.audit_records(info.images) }}"
+    namespace_depth: 2   # per team/product rather than per team
   check_mode: false
 
 - name: Add which hosts run schema 1 images (engines is host -> image_host_info result, host_info the image_manifest_info result)
@@ -160,12 +182,14 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._plan import apply_conversions
 from ansible_collections.imagefleet.registry.plugins.module_utils._report import mapping_entries, render_directory, summarize
+from ansible_collections.imagefleet.registry.plugins.module_utils._report_data import run_counts
 
 # Files a run reads back: the parts of the report it does not bring itself.
-_KEPT = ('audit.json', 'mapping.json', 'hosts.json', 'workloads.json')
+_KEPT = ('audit.json', 'mapping.json', 'hosts.json', 'workloads.json', 'history.json')
 
 
 def _read(path):
@@ -185,12 +209,15 @@ def _write(module, path, text):
 
 def report(module):
     params = module.params
+    if params['namespace_depth'] < 1:
+        raise ImagefleetError('namespace_depth must be 1 or more (the leading path components naming a team), got %d' % params['namespace_depth'])
     directory = os.path.abspath(params['path'])
     records = apply_conversions(params['records'], params['conversions']) if params['records'] is not None else None
     now = datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
     previous = dict((name, _read(os.path.join(directory, name))) for name in _KEPT)
     files, facts = render_directory(previous, now, records=records, mapping=params['mapping'], hosts=params['hosts'],
-                                    workloads=params['workloads'])
+                                    workloads=params['workloads'], namespace_depth=params['namespace_depth'],
+                                    run=run_counts(params['conversions'], params['verified']))
     paths = dict((name, os.path.join(directory, name)) for name in files)
     changed_files = sorted(name for name, text in files.items() if (previous[name] if name in previous else _read(paths[name])) != text)
     if changed_files and not module.check_mode:
@@ -223,6 +250,8 @@ def main():
             workloads=dict(type='list', elements='dict'),
             conversions=dict(type='list', elements='dict', default=[]),
             mapping=dict(type='bool', default=False),
+            verified=dict(type='list', elements='dict', default=[]),
+            namespace_depth=dict(type='int', default=1),
         ),
         required_one_of=[('records', 'hosts', 'workloads')],
         required_if=[('mapping', True, ('records',))],

@@ -41,6 +41,22 @@ play() { ansible-playbook "${ROOT}/playbooks/$1.yml" "${@:2}"; }
 # json FILE EXPRESSION: print a Python expression over the JSON document d in FILE.
 json() { "${PYTHON}" -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
+# demo_rules REGISTRY REPORT_DIR: the vars of the 12-image demo set (every tag of legacy/*, tag 1 of modern/*: 8 schema
+# 1 images, v2s2, OCI, a list, an index), converted under REGISTRY/converted, reports in REPORT_DIR.
+demo_rules() {
+    cat <<VARS
+imagefleet_sources:
+  - registry: "$1"
+    repositories: ['legacy/*']
+    dest_prefix: "$1/converted"
+  - registry: "$1"
+    repositories: ['modern/*']
+    tags: ['1']
+    dest_prefix: "$1/converted"
+imagefleet_report_dir: "$2"
+VARS
+}
+
 # on_exit COMMAND...: run at exit, before the labs stop (newest first).
 on_exit() { _LAB_EXIT=("$*" "${_LAB_EXIT[@]}"); }
 

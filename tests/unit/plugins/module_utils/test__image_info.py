@@ -63,3 +63,39 @@ def test_on_error_report_keeps_going():
 def test_a_malformed_reference_fails_either_way():
     with pytest.raises(InvalidReferenceError):
         inspect_images(REGISTRIES, ['UPPER/Case:1'], 1, on_error='report')
+
+
+class DetailsRegistries(FakeRegistries):
+    """Also answers blob HEADs (sizes) and config GETs, counting them."""
+
+    def __init__(self, answers, blobs):
+        super().__init__(answers)
+        self.blobs = blobs
+        self.requests = []
+
+    def blob_size(self, repository, digest):
+        self.requests.append(('HEAD', digest))
+        return len(self.blobs[digest])
+
+    def get_blob_bytes(self, repository, digest, limit):
+        self.requests.append(('GET', digest))
+        return self.blobs[digest]
+
+
+def test_details_add_schema1_layer_sizes_once_per_blob():
+    legacy = manifest('schema1-multi')
+    layers = [layer['blobSum'] for layer in legacy.doc['fsLayers']]
+    registries = DetailsRegistries({'legacy/app': legacy}, dict((digest, b'x' * (index + 1)) for index, digest in enumerate(layers)))
+    first, second = inspect_images(registries, ['127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/legacy/app:2'], 1, details=True)
+    assert all(layer['size'] for layer in first['layers']) and first['layers'] == second['layers']
+    assert len(registries.requests) == len(set(layers))
+    assert first['created'] and first['created'][:4].isdigit()
+    assert inspect_images(FakeRegistries({'legacy/app': legacy}), ['127.0.0.1:5000/legacy/app:1'], 1)[0]['layers'][0]['size'] is None
+
+
+def test_details_read_created_from_the_config_once():
+    image = manifest('v2s2')
+    config = image.doc['config']['digest']
+    registries = DetailsRegistries({'modern/app': image}, {config: b'{"created": "2021-02-03T04:05:06Z", "rootfs": {}}'})
+    facts = inspect_images(registries, ['127.0.0.1:5000/modern/app:1', '127.0.0.1:5000/modern/app:2'], 1, details=True)
+    assert [f['created'] for f in facts] == ['2021-02-03T04:05:06Z'] * 2 and registries.requests == [('GET', config)]

@@ -46,7 +46,9 @@ def test_reports_are_deterministic_and_self_contained():
     assert first == render_all(list(reversed(records())), '2026-01-01T00:00:00Z', mapping=True)
     assert set(first) == {'audit.json', 'audit.md', 'audit.html', 'mapping.json', 'mapping.csv'}
     page = first['audit.html']
-    assert '<svg' in page and '<script' not in page and 'src=' not in page and '<link' not in page
+    # One file: inline script and SVG, nothing loaded from elsewhere.
+    assert '<svg' in page and '<script>' in page and 'src=' not in page and '<link' not in page and 'http' not in page.replace(
+        'http://www.w3.org/2000/svg', '')
     assert json.loads(first['audit.json'])['totals']['needs_conversion'] == 2
 
 
@@ -93,7 +95,7 @@ def test_hosts_alone_give_hosts_reports_and_a_page_with_only_the_hosts_section()
     assert set(files) == {'hosts.json', 'hosts.md', 'audit.html'}
     rows = json.loads(files['hosts.json'])
     assert [r['replacement'] for r in rows] == [None, None, None]
-    assert 'Hosts running legacy images' in files['audit.html'] and 'Totals per registry' not in files['audit.html']
+    assert 'Hosts running legacy images' in files['audit.html'] and 'Tags per registry' not in files['audit.html']
     assert '| legacy | `r.example.com/legacy/app:1` | `sha256:111111111111` | not converted yet |' in files['hosts.md']
     assert 'web2 | - | `-` | The container engine socket /run/docker.sock does not exist |' in files['hosts.md']
     totals = {'hosts': 2, 'hosts_failed': 1, 'hosts_with_legacy': 1, 'containers': 1, 'legacy_containers': 1, 'images': 2,
@@ -114,7 +116,7 @@ def test_each_run_keeps_the_other_part_of_the_page():
     previous = dict(audit_files)
     files, facts = render_directory(previous, 'now', hosts=HOST_ROWS)
     assert set(files) == {'hosts.json', 'hosts.md', 'audit.html'}
-    assert 'Totals per registry' in files['audit.html'] and 'Hosts running legacy images' in files['audit.html']
+    assert 'Tags per registry' in files['audit.html'] and 'Hosts running legacy images' in files['audit.html']
     assert facts['generated_at'] == '2026-01-01T00:00:00Z'
     # A migrate run after it: the hosts section stays, and the new mapping refreshes the replacements.
     previous.update(files)

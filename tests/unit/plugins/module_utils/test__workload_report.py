@@ -58,7 +58,7 @@ def test_csv_and_escaped_html_section():
     lines = workloads_csv(rows).splitlines()
     assert lines[0] == ','.join(ROW_FIELDS) and len(lines) == 6 and ',true,' in lines[1]
     section = workloads_html_section(rows)
-    assert section.startswith('<h2>Workloads referencing legacy images</h2>')
+    assert section.startswith('<p>References: 5 in 1 files')
     assert '${X}&lt;b&gt;' in section and '<b>' not in section
     assert 'not converted yet' in section
 

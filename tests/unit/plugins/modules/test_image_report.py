@@ -31,7 +31,7 @@ def test_writes_then_changes_nothing(tmp_path, capsys):
     args = {'path': str(tmp_path / 'report'), 'records': RECORDS, 'conversions': CONVERTED, 'mapping': True}
     first = run(args, capsys)
     assert first['changed'] and first['mapping_count'] == 1
-    assert sorted(first['changed_files']) == ['audit.html', 'audit.json', 'audit.md', 'mapping.csv', 'mapping.json']
+    assert sorted(first['changed_files']) == ['audit.html', 'audit.json', 'audit.md', 'history.json', 'mapping.csv', 'mapping.json']
     assert json.loads((tmp_path / 'report' / 'audit.json').read_text())['totals']['by_status'] == {'done': 1}
     second = run(args, capsys)
     assert not second['changed'] and second['generated_at'] == first['generated_at']
@@ -59,7 +59,7 @@ def test_hosts_then_records_share_the_page(tmp_path, capsys):
     rows = json.loads((tmp_path / 'report' / 'hosts.json').read_text())
     assert rows[0]['replacement'] == 'b.example.com/app:1@sha256:' + '2' * 64
     page = (tmp_path / 'report' / 'audit.html').read_text()
-    assert 'Hosts running legacy images' in page and 'Totals per registry' in page
+    assert 'Hosts running legacy images' in page and 'Tags per registry' in page
     third = run({'path': path, 'hosts': HOSTS}, capsys)
     assert not third['changed'] and third['generated_at'] == second['generated_at']
 
@@ -74,3 +74,9 @@ def test_needs_records_or_hosts_and_mapping_needs_records(tmp_path, capsys):
     assert 'mapping is True but all of the following are missing: records' in run({'path': str(tmp_path), 'hosts': HOSTS, 'mapping': True}, capsys)['msg']
     result = run({'path': str(tmp_path), 'hosts': [{'image': 'x'}]}, capsys)
     assert result['failed'] and result['msg'].startswith('host row 0 has no host')
+
+
+def test_namespace_depth_below_one_is_refused_before_writing(tmp_path, capsys):
+    result = run({'path': str(tmp_path / 'r'), 'records': RECORDS, 'namespace_depth': 0}, capsys)
+    assert result['failed'] and 'namespace_depth must be 1 or more' in result['msg']
+    assert not (tmp_path / 'r').exists()

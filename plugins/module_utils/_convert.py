@@ -11,12 +11,17 @@ to dir:, see tests/unit/plugins/module_utils/test__convert.py).
 
 from __future__ import annotations
 
+import re
+
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._digest import sha256_digest, verify_bytes
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ConversionError
 from ansible_collections.imagefleet.registry.plugins.module_utils._go_json import (
     PairList,
     Raw,
+    go_decode,
+    go_encode,
+    go_zero,
     loads_pairs,
     marshal,
     raw_members,
@@ -47,12 +52,69 @@ def _schema2_manifest(config_bytes, layer_descriptors):
                           ('config', config, False), ('layers', layer_descriptors, False)))
 
 
+# containers/image's Schema2Config and Schema2V1Image (Docker's container.Config and image.V1Image of 2017), in
+# declaration order: ToSchema2Config decodes the top v1Compatibility into them.
+_DOCKER_RUNTIME = ('struct', (
+    ('Hostname', 'string', False), ('Domainname', 'string', False), ('User', 'string', False),
+    ('AttachStdin', 'bool', False), ('AttachStdout', 'bool', False), ('AttachStderr', 'bool', False),
+    ('ExposedPorts', ('map', 'empty'), True), ('Tty', 'bool', False), ('OpenStdin', 'bool', False),
+    ('StdinOnce', 'bool', False), ('Env', ('slice', 'string'), False), ('Cmd', 'strslice', False),
+    ('Healthcheck', ('ptr', ('struct', (('Test', ('slice', 'string'), True), ('StartPeriod', 'int', True),
+                                        ('Interval', 'int', True), ('Timeout', 'int', True), ('Retries', 'int', True)))), True),
+    ('ArgsEscaped', 'bool', True), ('Image', 'string', False), ('Volumes', ('map', 'empty'), False),
+    ('WorkingDir', 'string', False), ('Entrypoint', 'strslice', False), ('NetworkDisabled', 'bool', True),
+    ('MacAddress', 'string', True), ('OnBuild', ('slice', 'string'), False), ('Labels', ('map', 'string'), False),
+    ('StopSignal', 'string', True), ('StopTimeout', ('ptr', 'int'), True), ('Shell', 'strslice', True),
+))
+_DOCKER_V1_IMAGE = ('struct', (
+    ('id', 'string', True), ('parent', 'string', True), ('comment', 'string', True), ('created', 'time', False),
+    ('container', 'string', True), ('container_config', _DOCKER_RUNTIME, True), ('docker_version', 'string', True),
+    ('author', 'string', True), ('config', ('ptr', _DOCKER_RUNTIME), True), ('architecture', 'string', True),
+    ('variant', 'string', True), ('os', 'string', True), ('Size', 'int', True),
+))
+# Docker before 1.8.3 wrote configs that containers/image re-encodes through the struct above.
+_REENCODE_BEFORE = '1.8.3'
+_DIGITS = re.compile(r'^[+-]?[0-9]+\Z')
+
+
+def _version_part(text):
+    # strconv.Atoi with its error ignored: 0 unless the part is a (clamped) decimal integer.
+    return max(-(1 << 63), min((1 << 63) - 1, int(text))) if _DIGITS.match(text) else 0
+
+
+def docker_version_before(version, other):
+    """Docker's versions.LessThan (API 1.41 era): dot-separated parts compared as integers, non-numbers as 0."""
+    mine, theirs = version.split('.'), other.split('.')
+    for index in range(max(len(mine), len(theirs))):
+        left = _version_part(mine[index]) if index < len(mine) else 0
+        right = _version_part(theirs[index]) if index < len(theirs) else 0
+        if left != right:
+            return left < right
+    return False
+
+
+def _v1_image(raw):
+    """The top v1Compatibility decoded into Schema2V1Image; a type Go refuses fails the conversion, as in skopeo."""
+    try:
+        return go_decode(loads_pairs(raw), _DOCKER_V1_IMAGE, go_zero(_DOCKER_V1_IMAGE), 'v1Compatibility')
+    except ValueError as exc:
+        raise ConversionError('the top layer configuration cannot be read as an image config: %s' % exc)
+
+
 def schema1_config(chain, diff_ids):
-    """The schema 2 config bytes containers/image's ToSchema2Config builds from a schema 1 layer chain."""
+    """The schema 2 config bytes containers/image's ToSchema2Config builds from a schema 1 layer chain.
+
+    The top v1Compatibility keeps its keys and spelling, unknown keys included,
+    unless docker older than 1.8.3 wrote it: then only what survives a round trip
+    through Schema2V1Image is kept (unknown keys and empty omitempty fields go,
+    missing non-omitempty ones appear).
+    """
     top = chain[-1]
-    # containers/image re-encodes configs of docker < 1.8.3 through its Go struct first;
-    # that is not reproduced here, so such (2015-era) images convert with raw-kept bytes.
-    members = dict(raw_members(top['v1_raw']))
+    image = _v1_image(top['v1_raw'])
+    if image['docker_version'] and docker_version_before(image['docker_version'], _REENCODE_BEFORE):
+        members = dict(go_encode(image, _DOCKER_V1_IMAGE))
+    else:
+        members = dict(raw_members(top['v1_raw']))
     for key in _V1_ONLY_KEYS:
         members.pop(key, None)
     history = []

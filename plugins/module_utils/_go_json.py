@@ -183,13 +183,19 @@ def fold(name):
     return name.replace('\u212a', 'k').replace('\u017f', 's').lower()
 
 
+def field_name(key, names):
+    """The field of a Go struct with fields `names` that JSON key `key` sets: exact match first, else case-insensitive."""
+    if key in names:
+        return key
+    folded = fold(key)
+    return next((name for name in names if fold(name) == folded), None)
+
+
 def struct_fields(pairs, names):
     """Values a Go struct with fields `names` would receive from object `pairs` (case-insensitive, last wins)."""
-    wanted = dict((fold(name), name) for name in names)
-    exact = set(names)
     found = {}
     for key, value in pairs:
-        name = key if key in exact else wanted.get(fold(key))
+        name = field_name(key, names)
         if name is not None:
             found[name] = value
     return found
@@ -233,3 +239,115 @@ def rfc3339nano(text):
             zone = 'Z'
     return '%s-%s-%sT%s:%s:%s%s%s' % (match.group(1), match.group(2), match.group(3), match.group(4), match.group(5),
                                       match.group(6), '.' + fraction if fraction else '', zone)
+
+
+# -- Go's round trip of a JSON object through typed structs (json.Unmarshal, then json.Marshal) --
+#
+# Types are described as 'string', 'bool', 'int' (int64), 'time' (time.Time), 'strslice' (a []string that
+# also accepts one string), 'empty' (struct{}), ('slice', T), ('map', T) (string keys), ('ptr', T) and
+# ('struct', ((json name, T, omitempty), ...)). Decoded values: str, bool, int, str (RFC 3339 as Go writes
+# it), list or None (nil), dict or None, the value or None, a dict of every field. Unknown keys are lost.
+
+_INT64 = (-(1 << 63), (1 << 63) - 1)
+
+
+def _kind(typ):
+    return typ if isinstance(typ, str) else typ[0]
+
+
+def go_zero(typ):
+    """The zero value of a described Go type."""
+    kind = _kind(typ)
+    if kind == 'struct':
+        return dict((name, go_zero(field)) for name, field, dummy in typ[1])
+    return {'string': '', 'bool': False, 'int': 0, 'time': rfc3339nano(None), 'empty': {}}.get(kind)
+
+
+def _mismatch(value, typ, what):
+    shown = 'an object' if isinstance(value, PairList) else 'a list' if isinstance(value, list) else repr(value)
+    return ValueError('%s: cannot be %s (Go type %s)' % (what, shown, _kind(typ)))
+
+
+def _decode_scalar(value, kind, what):
+    if kind == 'string' and isinstance(value, str):
+        return value
+    if kind == 'bool' and isinstance(value, bool):
+        return value
+    if kind == 'int' and isinstance(value, int) and not isinstance(value, bool) and _INT64[0] <= value <= _INT64[1]:
+        return value
+    if kind == 'time' and isinstance(value, str):
+        try:
+            return rfc3339nano(value)
+        except ValueError as exc:
+            raise ValueError('%s: %s' % (what, exc))
+    raise _mismatch(value, kind, what)
+
+
+def go_decode(value, typ, current, what):
+    """What json.Unmarshal leaves in a Go value of type typ holding current, given the parsed JSON value.
+
+    value comes from loads_pairs. Like Go, null clears only slices, maps and pointers, objects are merged
+    into an existing struct or map, and keys match struct fields exactly first, else case-insensitively.
+    Raises ValueError (naming `what`) where Go reports an error.
+    """
+    kind = _kind(typ)
+    if value is None:
+        return None if kind in ('slice', 'map', 'ptr', 'strslice') else current
+    if kind == 'ptr':
+        return go_decode(value, typ[1], go_zero(typ[1]) if current is None else current, what)
+    is_object = isinstance(value, PairList)
+    is_array = isinstance(value, list) and not is_object
+    if kind == 'strslice':
+        if isinstance(value, str):
+            return [value]
+        if not is_array or not all(item is None or isinstance(item, str) for item in value):
+            raise _mismatch(value, typ, what)
+        return [item or '' for item in value]
+    if kind == 'slice' and is_array:
+        current = current or []
+        return [go_decode(item, typ[1], current[index] if index < len(current) else go_zero(typ[1]), '%s[%d]' % (what, index))
+                for index, item in enumerate(value)]
+    if kind == 'map' and is_object:
+        result = dict(current or {})
+        for key, item in value:
+            result[key] = go_decode(item, typ[1], go_zero(typ[1]), '%s[%s]' % (what, key))
+        return result
+    if kind == 'empty' and is_object:
+        return {}
+    if kind == 'struct' and is_object:
+        result = dict(current)
+        fields = dict((name, field) for name, field, dummy in typ[1])
+        for key, item in value:
+            name = field_name(key, fields)
+            if name is not None:
+                result[name] = go_decode(item, fields[name], result[name], '%s.%s' % (what, name))
+        return result
+    if kind in ('slice', 'map', 'empty', 'struct'):
+        raise _mismatch(value, typ, what)
+    return _decode_scalar(value, kind, what)
+
+
+def _go_empty(value, kind):
+    # encoding/json's isEmptyValue: structs (time.Time too) are never empty.
+    if kind in ('struct', 'time', 'empty'):
+        return False
+    if kind == 'ptr':
+        return value is None
+    if kind in ('slice', 'strslice', 'map'):
+        return not value
+    return value in ('', False, 0)
+
+
+def go_encode(value, typ):
+    """A decoded Go value as marshal() writes it: struct fields in order, omitempty applied, maps sorted."""
+    kind = _kind(typ)
+    if value is None or kind in ('string', 'bool', 'int', 'time', 'empty', 'strslice'):
+        return value
+    if kind == 'ptr':
+        return go_encode(value, typ[1])
+    if kind == 'slice':
+        return [go_encode(item, typ[1]) for item in value]
+    if kind == 'map':
+        return dict((key, go_encode(item, typ[1])) for key, item in value.items())
+    return Struct((name, go_encode(value[name], field)) for name, field, omitempty in typ[1]
+                  if not (omitempty and _go_empty(value[name], _kind(field))))

@@ -109,7 +109,11 @@ options:
 notes:
   - Source and destination may need different credentials; give them per registry with O(registry_credentials),
     or through the Docker config file.
-  - Images of docker before 1.8.3 (2015) convert correctly, but their config bytes, and so digest, may differ from skopeo's.
+  - A schema 1 image converts to the same config bytes, and so the same digest, as C(skopeo copy --format) gives. For
+    images pushed by docker before 1.8.3 (2015) that means the config is re-encoded as skopeo does, keeping only the
+    fields Docker's image config knows; empty optional ones (C(ExposedPorts) set to null, C(MacAddress), ...) are dropped.
+  - A schema 1 image whose top layer configuration has a field of the wrong type (for example C(Env) as a string) is
+    refused naming the field, as skopeo refuses it.
 seealso:
   - module: imagefleet.registry.image_manifest_info
 '''

@@ -104,6 +104,17 @@ def _schema1_dupid() -> list:
     ]
 
 
+def _schema1_docker182() -> list:
+    # Pushed by docker 1.8.2: metadata steps carry the empty layer as a real one (no throwaway yet).
+    return [
+        Step("#(nop) ADD file:ee in / ", make_layer("docker182/base", 64 * KIB)),
+        Step("#(nop) MAINTAINER Ops <ops@example.com>", images.EMPTY, author="Ops <ops@example.com>"),
+        Step("yum install -y app && yum clean all", make_layer("docker182/run", 24 * KIB), author="Ops <ops@example.com>"),
+        Step("#(nop) EXPOSE 8080/tcp", images.EMPTY, author="Ops <ops@example.com>"),
+        Step("#(nop) CMD [\"--serve\"]", images.EMPTY, author="Ops <ops@example.com>"),
+    ]
+
+
 SCHEMA1 = {
     # name: (repository, tags, steps builder)
     "v2s1_multi": ("legacy/multi", ["1", "2", "latest"], _schema1_multi),
@@ -111,7 +122,10 @@ SCHEMA1 = {
     "v2s1_single": ("legacy/single", ["1", "2"], lambda: [Step("#(nop) ADD file:dd in / ", make_layer("single/0", 48 * KIB))]),
     "v2s1_big": ("legacy/big", ["1"], _schema1_big),
     "v2s1_dupid": ("legacy/dupid", ["1"], _schema1_dupid),
+    "v2s1_docker182": ("legacy/docker182", ["1"], _schema1_docker182),
 }
+# Extra arguments of images.schema1_payload per fixture.
+SCHEMA1_SHAPES = {"v2s1_docker182": {"docker_1_8_2": True}}
 
 PLATFORMS_LIST = [{"architecture": "amd64", "os": "linux"}, {"architecture": "arm64", "os": "linux", "variant": "v8"}]
 PLATFORMS_INDEX = [{"architecture": "amd64", "os": "linux"}, {"architecture": "arm64", "os": "linux"}]
@@ -121,7 +135,7 @@ def push_all(pusher: Pusher, registry: str) -> dict:
     """Push every fixture; return name -> record."""
     records = []
     for name, (repository, tags, steps) in SCHEMA1.items():
-        digest = push_schema1(pusher, repository, tags, steps(), seed=name)
+        digest = push_schema1(pusher, repository, tags, steps(), seed=name, **SCHEMA1_SHAPES.get(name, {}))
         records.append(_record(name, repository, tags, "v2s1", digest, registry))
     for name, repository, oci in (("v2s2", "modern/v2s2", False), ("oci", "modern/oci", True)):
         layers = [make_layer(f"{name}/0", 128 * KIB), make_layer(f"{name}/1", 32 * KIB)]

@@ -112,8 +112,11 @@ def shell(command: str) -> list:
 
 
 def schema1_payload(name: str, tag: str, steps: list, top_config: dict, seed: str,
-                    architecture: str = "amd64", os_name: str = "linux") -> tuple:
-    """Unsigned schema 1 payload bytes, and the blobs it references (distinct, in order)."""
+                    architecture: str = "amd64", os_name: str = "linux", docker_1_8_2: bool = False) -> tuple:
+    """Unsigned schema 1 payload bytes, and the blobs it references (distinct, in order).
+
+    docker_1_8_2: every history entry shaped as docker 1.8.2 wrote them (docker_1_8_2_v1).
+    """
     entries = []  # base first: (blobSum, v1Compatibility dict)
     used = []
     parent = None
@@ -132,17 +135,20 @@ def schema1_payload(name: str, tag: str, steps: list, top_config: dict, seed: st
             v1["author"] = step.author
         if step.layer is None:
             v1["throwaway"] = True
+        if docker_1_8_2:
+            v1 = docker_1_8_2_v1(v1, seed, step, top_config, index == len(steps) - 1, architecture, os_name)
         entries.append((layer.digest, v1))
         parent = v1["id"]
-    top = dict(entries[-1][1])
-    top.update({
-        "container": hashlib.sha256(f"{seed}/container".encode()).hexdigest(),
-        "docker_version": "18.09.7",
-        "config": top_config,
-        "architecture": architecture,
-        "os": os_name,
-    })
-    entries[-1] = (entries[-1][0], top)
+    if not docker_1_8_2:
+        top = dict(entries[-1][1])
+        top.update({
+            "container": hashlib.sha256(f"{seed}/container".encode()).hexdigest(),
+            "docker_version": "18.09.7",
+            "config": top_config,
+            "architecture": architecture,
+            "os": os_name,
+        })
+        entries[-1] = (entries[-1][0], top)
     manifest = {
         "schemaVersion": 1,
         "name": name,
@@ -152,6 +158,47 @@ def schema1_payload(name: str, tag: str, steps: list, top_config: dict, seed: st
         "history": [{"v1Compatibility": compact(v1).decode()} for _blob, v1 in reversed(entries)],
     }
     return json.dumps(manifest, indent=3).encode(), _distinct(used)
+
+
+def _docker_1_8_2_runtime(config: dict, cmd, image: str, hostname: str) -> dict:
+    # runconfig.Config of docker 1.8: every field written, none omitted, in this order.
+    return {"Hostname": hostname, "Domainname": "", "User": config.get("User", ""), "AttachStdin": False,
+            "AttachStdout": False, "AttachStderr": False, "ExposedPorts": config.get("ExposedPorts"), "PublishService": "",
+            "Tty": False, "OpenStdin": False, "StdinOnce": False, "Env": config.get("Env"), "Cmd": cmd, "Image": image,
+            "Volumes": config.get("Volumes"), "VolumeDriver": "", "WorkingDir": config.get("WorkingDir", ""),
+            "Entrypoint": config.get("Entrypoint"), "NetworkDisabled": False, "MacAddress": "", "OnBuild": None,
+            "Labels": config.get("Labels", {})}
+
+
+def docker_1_8_2_v1(v1: dict, seed: str, step: Step, top_config: dict, is_top: bool, architecture: str, os_name: str) -> dict:
+    """A v1Compatibility entry as docker 1.8.2 pushed it: no throwaway (history-only steps carry the empty
+    layer), every field of container_config and config written (null or empty included), and Size.
+
+    config is top_config on the top entry; container_config, and config below the top, lack what the
+    last steps set (Cmd, Entrypoint, ExposedPorts), so `"ExposedPorts":null` appears as docker wrote it.
+    """
+    container = hashlib.sha256(f"{seed}/{v1['id']}/container".encode()).hexdigest()
+    parent = v1.get("parent", "")
+    earlier = {key: value for key, value in top_config.items() if key not in ("Cmd", "Entrypoint", "ExposedPorts")}
+    config = top_config if is_top else earlier
+    entry = {"id": v1["id"]}
+    if parent:
+        entry["parent"] = parent
+    entry.update({
+        "created": v1["created"],
+        "container": container,
+        "container_config": _docker_1_8_2_runtime(earlier, v1["container_config"]["Cmd"], parent, container[:12]),
+        "docker_version": "1.8.2-el7.centos",
+    })
+    if step.author:
+        entry["author"] = step.author
+    entry.update({
+        "config": _docker_1_8_2_runtime(config, config.get("Cmd"), parent, container[:12]),
+        "architecture": architecture,
+        "os": os_name,
+        "Size": len(step.layer.blob) * 2 if step.layer else 0,
+    })
+    return entry
 
 
 def signed_schema1(*args, **kwargs) -> tuple:

@@ -20,48 +20,48 @@ cd "${WORK}"
 lab_up lab >lab.json
 REG="$(json lab.json 'd["registry"]')"
 
-# Two rules: every tag of legacy/* (8 schema 1 images), tag 1 of modern/* (v2s2, OCI, a list, an index).
+# Two rules: every tag of legacy/* (9 schema 1 images), tag 1 of modern/* (v2s2, OCI, a list, an index).
 demo_rules "${REG}" "${WORK}/report" >rules.yml
 echo 'imagefleet_batch_size: 5' >>rules.yml
 DESTS="$("${PYTHON}" -c 'import json,sys; print(json.dumps({"dests": sys.argv[1:]}))' \
-    "${REG}"/converted/legacy/{multi:1,multi:2,multi:latest,repeated:1,single:1,single:2,big:1,dupid:1} \
+    "${REG}"/converted/legacy/{multi:1,multi:2,multi:latest,repeated:1,single:1,single:2,big:1,dupid:1,docker182:1} \
     "${REG}"/converted/modern/{v2s2:1,oci:1,list:1,index:1})"
 
 # --- audit: the globs expand through the catalog; read-only; the report counts --------------------------------
 play audit -e @rules.yml "$@" | tee audit.log
 json report/audit.json 'd["totals"]["images"], d["totals"]["by_format"], d["totals"]["legacy"], d["totals"]["needs_conversion"]' | tee counts
-[ "$(cat counts)" = "12 {'oci': 1, 'oci_index': 1, 'v2s1': 8, 'v2s2': 1, 'v2s2_list': 1} 10 12" ]
+[ "$(cat counts)" = "13 {'oci': 1, 'oci_index': 1, 'v2s1': 9, 'v2s2': 1, 'v2s2_list': 1} 11 13" ]
 [ "$(json report/audit.json 'sorted(i["src"] for i in d["images"] if i["repository"] == "legacy/multi")')" = \
   "['${REG}/legacy/multi:1', '${REG}/legacy/multi:2', '${REG}/legacy/multi:latest']" ]
 grep -q '<svg' report/audit.html
 # One self-contained page: its script is inline, nothing is loaded from elsewhere.
 if grep -Eq '<script [^>]|<link|src=|@import|url\(' report/audit.html; then exit 1; fi
-# audit.md summarises per repository (9 of them), it does not list every tag.
-[ "$(grep -c "^| ${REG} | \`" report/audit.md)" = 9 ]
+# audit.md summarises per repository (10 of them), it does not list every tag.
+[ "$(grep -c "^| ${REG} | \`" report/audit.md)" = 10 ]
 grep -q "^| ${REG} | \`legacy/multi\` | 3 | " report/audit.md
-[ "$(json report/audit.json 'd["summary"]["counts"]["tags"], d["summary"]["bytes"]["images_with_unknown_sizes"]')" = "12 0" ]
+[ "$(json report/audit.json 'd["summary"]["counts"]["tags"], d["summary"]["bytes"]["images_with_unknown_sizes"]')" = "13 0" ]
 ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
 
 # --- migrate --check: nothing written to the registry, the reports are -----------------------------------------
 rm -rf report
 play migrate -e @rules.yml --check "$@" | tee check.log
-grep -q 'batch 3/3: 2 images, 2 to convert, 0 already done, 0 failed' check.log
+grep -q 'batch 3/3: 3 images, 3 to convert, 0 already done, 0 failed' check.log
 ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
-[ "$(json report/audit.json 'd["totals"]["needs_conversion"]')" = 12 ]
+[ "$(json report/audit.json 'd["totals"]["needs_conversion"]')" = 13 ]
 [ "$(wc -l <report/mapping.csv)" = 1 ]          # the header: nothing converted yet
 
 # --- migrate: every image converted, in three batches, one progress line each ---------------------------------
 play migrate -e @rules.yml "$@" | tee migrate.log
 grep -q 'batch 1/3: 5 images, 5 converted, 0 already done, 0 failed' migrate.log
 grep -q 'batch 2/3: 5 images, 5 converted, 0 already done, 0 failed' migrate.log
-grep -q 'batch 3/3: 2 images, 2 converted, 0 already done, 0 failed' migrate.log
-grep -q 'verify: 12 destinations, 12 good, 0 bad' migrate.log
+grep -q 'batch 3/3: 3 images, 3 converted, 0 already done, 0 failed' migrate.log
+grep -q 'verify: 13 destinations, 13 good, 0 bad' migrate.log
 ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=true -e "mapping_file=${WORK}/report/mapping.json" "$@"
-[ "$(json report/audit.json 'd["totals"]["needs_conversion"], d["totals"]["by_status"]')" = "0 {'done': 12}" ]
-[ "$(wc -l <report/mapping.csv)" = 13 ]
+[ "$(json report/audit.json 'd["totals"]["needs_conversion"], d["totals"]["by_status"]')" = "0 {'done': 13}" ]
+[ "$(wc -l <report/mapping.csv)" = 14 ]
 "${PYTHON}" "${HERE}/check_mapping.py" report
 # History: the --check run (everything left), then this run (nothing left; its counts).
-[ "$(json report/history.json '[(e["left_tags"], e.get("converted"), e.get("verified")) for e in d]')" = "[(10, None, None), (0, 12, 12)]" ]
+[ "$(json report/history.json '[(e["left_tags"], e.get("converted"), e.get("verified")) for e in d]')" = "[(11, None, None), (0, 13, 13)]" ]
 cp report/audit.json audit.first.json
 
 # --- migrate again: nothing changes, not even the reports ------------------------------------------------------
@@ -74,7 +74,7 @@ grep -Eq '^localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' again-ch
 
 # --- verify: passes, also re-hashing every layer ----------------------------------------------------------------
 play verify -e @rules.yml -e imagefleet_verify_deep=true "$@" | tee verify.log
-grep -q 'verify: 12 destinations, 12 good, 0 bad (every layer re-hashed)' verify.log
+grep -q 'verify: 13 destinations, 13 good, 0 bad (every layer re-hashed)' verify.log
 
 # --- verify fails on a schema 1 destination and on a missing one, naming each and why ---------------------------
 cat >bad.yml <<VARS
@@ -114,14 +114,14 @@ compose:
 VARS
 ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/migrate.yml" --limit format_v2s1 \
     -e "imagefleet_report_dir=${WORK}/report-fleet" -e imagefleet_batch_size=2 "$@" | tee fleet.log
-grep -q 'batch 3/3: 1 images, 1 converted, 0 already done, 0 failed' fleet.log
-grep -q 'verify: 5 destinations, 5 good, 0 bad' fleet.log
-[ "$(json report-fleet/audit.json 'd["totals"]["images"], d["totals"]["by_format"]')" = "5 {'v2s1': 5}" ]
+grep -q 'batch 3/3: 2 images, 2 converted, 0 already done, 0 failed' fleet.log
+grep -q 'verify: 6 destinations, 6 good, 0 bad' fleet.log
+[ "$(json report-fleet/audit.json 'd["totals"]["images"], d["totals"]["by_format"]')" = "6 {'v2s1': 6}" ]
 ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/migrate.yml" --limit format_v2s1 \
     -e "imagefleet_report_dir=${WORK}/report-fleet" "$@" | tee fleet-again.log
 grep -Eq ' : ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' fleet-again.log
 ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/verify.yml" --limit format_v2s1 "$@" | tee fleet-verify.log
-grep -q 'verify: 5 destinations, 5 good, 0 bad' fleet-verify.log
+grep -q 'verify: 6 destinations, 6 good, 0 bad' fleet-verify.log
 
 # --- fleet mode with per-host destinations: a host's imagefleet_dest wins over the play-wide prefix ----------------
 cat >fleet-own.registry_images.yml <<VARS

@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 #
 # audit.html in a real headless browser (Debian's chromium and chromium-driver through Selenium, paths given
-# explicitly, SE_OFFLINE=true: nothing is downloaded): the 12-image demo set after a migration, and a lab fleet of
+# explicitly, SE_OFFLINE=true: nothing is downloaded): the 13-image demo set after a migration, and a lab fleet of
 # 20 images x 25 tags in two namespaces. Each page: no console errors, the summary equals audit.json, the filter
 # leaves one repository's rows, a digest row lists all its tags, JavaScript off shows every row. Screenshots are
 # kept under tests/output/report_browser/ (printed at the end); the size and load time of a 20,000-tag report are
@@ -42,11 +42,11 @@ cd "${WORK}"
 lab_up lab >lab.json
 REG="$(json lab.json 'd["registry"]')"
 
-# --- the 12-image demo set: audit, then migrate (two points of history, the last run's counts) ------------------
+# --- the 13-image demo set: audit, then migrate (two points of history, the last run's counts) ------------------
 demo_rules "${REG}" "${WORK}/demo" >demo.yml
 play audit -e @demo.yml "$@" >audit.log
 play migrate -e @demo.yml "$@" >migrate.log
-[ "$(json demo/history.json '[(e["left_images"] > 0, e.get("converted")) for e in d]')" = "[(True, None), (False, 12)]" ]
+[ "$(json demo/history.json '[(e["left_images"] > 0, e.get("converted")) for e in d]')" = "[(True, None), (False, 13)]" ]
 check check demo "${ARTIFACTS}/demo.png" legacy/multi
 
 # --- a lab fleet with many tags per image: 20 images x 25 tags, in two namespaces ------------------------------

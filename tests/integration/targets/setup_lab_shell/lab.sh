@@ -41,7 +41,7 @@ play() { ansible-playbook "${ROOT}/playbooks/$1.yml" "${@:2}"; }
 # json FILE EXPRESSION: print a Python expression over the JSON document d in FILE.
 json() { "${PYTHON}" -c "import json,sys; d=json.load(open(sys.argv[1])); print($2)" "$1"; }
 
-# demo_rules REGISTRY REPORT_DIR: the vars of the 12-image demo set (every tag of legacy/*, tag 1 of modern/*: 8 schema
+# demo_rules REGISTRY REPORT_DIR: the vars of the 13-image demo set (every tag of legacy/*, tag 1 of modern/*: 9 schema
 # 1 images, v2s2, OCI, a list, an index), converted under REGISTRY/converted, reports in REPORT_DIR.
 demo_rules() {
     cat <<VARS

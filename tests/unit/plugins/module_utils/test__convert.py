@@ -19,6 +19,7 @@ import pytest
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._convert import (
     docker_config_to_oci_config,
+    docker_version_before,
     index_to_list,
     list_to_index,
     oci_to_v2s2,
@@ -145,6 +146,62 @@ SRC_OCI_CONFIG = (
 )
 
 
+# A schema 1 image pushed by docker 1.8.2 (entries of that shape: every runtime field written, Size, an
+# unknown key added), and what skopeo 1.9.3 wrote for it: the config re-encoded through its Go structs.
+DOCKER_1_8_2_MANIFEST = (
+    b'{"schemaVersion":1,"name":"o/x","tag":"1","architecture":"amd64","fsLayers":[{"blobSum":"sha256:a3ed95caeb02ff'
+    b'e68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4"},{"blobSum":"sha256:763e1c2d4d19a3511f804b9e9664787c2333cd'
+    b'b75a4d44f5a330b6ff3a527255"}],"history":[{"v1Compatibility":"{\\"id\\":\\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'
+    b'aaaaaaaaaaaaaaaaaaaaaaaaaaaa\\",\\"parent\\":\\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
+    b'bb\\",\\"created\\":\\"2015-10-02T11:29:44.222098360Z\\",\\"container\\":\\"cccccccccccccccccccccccccccccccccc'
+    b'cccccccccccccccccccccccccccccc\\",\\"container_config\\":{\\"Hostname\\":\\"0b1c2d3e4f5a\\",\\"Domainname\\":'
+    b'\\"\\",\\"User\\":\\"\\",\\"AttachStdin\\":false,\\"AttachStdout\\":false,\\"AttachStderr\\":false,\\"ExposedP'
+    b'orts\\":null,\\"PublishService\\":\\"\\",\\"Tty\\":false,\\"OpenStdin\\":false,\\"StdinOnce\\":false,\\"Env\\"'
+    b':null,\\"Cmd\\":[\\"/bin/sh\\",\\"-c\\",\\"#(nop) CMD [\\\\\\"<y>\\\\\\"]\\"],\\"Image\\":\\"bbbbbbbbbbbbbbbbb'
+    b'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\\",\\"Volumes\\":null,\\"VolumeDriver\\":\\"\\",\\"WorkingDir'
+    b'\\":\\"\\",\\"Entrypoint\\":null,\\"NetworkDisabled\\":false,\\"MacAddress\\":\\"\\",\\"OnBuild\\":null,\\"Lab'
+    b'els\\":{\\"b\\":\\"1\\",\\"a\\":\\"x&y\\"}},\\"docker_version\\":\\"1.8.2-el7\\",\\"author\\":\\"Me <me@x>\\",'
+    b'\\"config\\":{\\"Hostname\\":\\"0b1c2d3e4f5a\\",\\"Domainname\\":\\"\\",\\"User\\":\\"\\",\\"AttachStdin\\":fa'
+    b'lse,\\"AttachStdout\\":false,\\"AttachStderr\\":false,\\"ExposedPorts\\":{\\"80/tcp\\":{}},\\"PublishService'
+    b'\\":\\"\\",\\"Tty\\":false,\\"OpenStdin\\":false,\\"StdinOnce\\":false,\\"Env\\":null,\\"Cmd\\":[\\"<y>\\"],'
+    b'\\"Image\\":\\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\\",\\"Volumes\\":null,\\"Volum'
+    b'eDriver\\":\\"\\",\\"WorkingDir\\":\\"\\",\\"Entrypoint\\":null,\\"NetworkDisabled\\":false,\\"MacAddress\\":'
+    b'\\"\\",\\"OnBuild\\":null,\\"Labels\\":{\\"b\\":\\"1\\",\\"a\\":\\"x&y\\"}},\\"architecture\\":\\"amd64\\",\\"'
+    b'os\\":\\"linux\\",\\"Size\\":0,\\"extra\\":1}"},{"v1Compatibility":"{\\"id\\":\\"bbbbbbbbbbbbbbbbbbbbbbbbbbbbb'
+    b'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\\",\\"created\\":\\"2015-10-01T00:00:00Z\\",\\"container_config\\":{\\"Cmd'
+    b'\\":[\\"/bin/sh\\",\\"-c\\",\\"#(nop) ADD x\\"]},\\"docker_version\\":\\"1.8.2-el7\\"}"}]}'
+)
+DOCKER_1_8_2_LAYERS = {  # blobSum: [diff_id, size]
+    'sha256:763e1c2d4d19a3511f804b9e9664787c2333cdb75a4d44f5a330b6ff3a527255':
+        ['sha256:f794977e3c7fae84593a9d1485eba1b6cd15b89d96344b3599b19fdb72d09dcf', 2549],
+    mt.EMPTY_LAYER_DIGEST: [mt.EMPTY_LAYER_DIFF_ID, 32],
+}
+SKOPEO_1_8_2_V2S2_CONFIG = (
+    b'{"architecture":"amd64","author":"Me \\u003cme@x\\u003e","config":{"Hostname":"0b1c2d3e4f5a","Domainname":"","'
+    b'User":"","AttachStdin":false,"AttachStdout":false,"AttachStderr":false,"ExposedPorts":{"80/tcp":{}},"Tty":fals'
+    b'e,"OpenStdin":false,"StdinOnce":false,"Env":null,"Cmd":["\\u003cy\\u003e"],"Image":"bbbbbbbbbbbbbbbbbbbbbbbbbb'
+    b'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","Volumes":null,"WorkingDir":"","Entrypoint":null,"OnBuild":null,"Label'
+    b's":{"a":"x\\u0026y","b":"1"}},"container":"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc","'
+    b'container_config":{"Hostname":"0b1c2d3e4f5a","Domainname":"","User":"","AttachStdin":false,"AttachStdout":fals'
+    b'e,"AttachStderr":false,"Tty":false,"OpenStdin":false,"StdinOnce":false,"Env":null,"Cmd":["/bin/sh","-c","#(nop'
+    b') CMD [\\"\\u003cy\\u003e\\"]"],"Image":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb","Vo'
+    b'lumes":null,"WorkingDir":"","Entrypoint":null,"OnBuild":null,"Labels":{"a":"x\\u0026y","b":"1"}},"created":"20'
+    b'15-10-02T11:29:44.22209836Z","docker_version":"1.8.2-el7","history":[{"created":"2015-10-01T00:00:00Z","create'
+    b'd_by":"/bin/sh -c #(nop) ADD x"},{"created":"2015-10-02T11:29:44.22209836Z","author":"Me \\u003cme@x\\u003e","'
+    b'created_by":"/bin/sh -c #(nop) CMD [\\"\\u003cy\\u003e\\"]"}],"os":"linux","rootfs":{"type":"layers","diff_ids'
+    b'":["sha256:f794977e3c7fae84593a9d1485eba1b6cd15b89d96344b3599b19fdb72d09dcf","sha256:5f70bf18a086007016e948b04'
+    b'aed3b82103a36bea41755b6cddfaf10ace3c6ef"]}}'
+)
+SKOPEO_1_8_2_OCI_CONFIG = (
+    b'{"created":"2015-10-02T11:29:44.22209836Z","author":"Me \\u003cme@x\\u003e","architecture":"amd64","os":"linux'
+    b'","config":{"ExposedPorts":{"80/tcp":{}},"Cmd":["\\u003cy\\u003e"],"Labels":{"a":"x\\u0026y","b":"1"}},"rootfs'
+    b'":{"type":"layers","diff_ids":["sha256:f794977e3c7fae84593a9d1485eba1b6cd15b89d96344b3599b19fdb72d09dcf","sha2'
+    b'56:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"]},"history":[{"created":"2015-10-01T00:00'
+    b':00Z","created_by":"/bin/sh -c #(nop) ADD x"},{"created":"2015-10-02T11:29:44.22209836Z","created_by":"/bin/sh'
+    b' -c #(nop) CMD [\\"\\u003cy\\u003e\\"]","author":"Me \\u003cme@x\\u003e"}]}'
+)
+
+
 def _skopeo_blob_facts():
     manifest = json.loads(SKOPEO_V2S2_MANIFEST)
     diff_ids = json.loads(SKOPEO_V2S2_CONFIG)['rootfs']['diff_ids']
@@ -188,6 +245,53 @@ def test_schema1_all_throwaway_omits_diff_ids():
     config, manifest = schema1_to_v2s2(parse(raw), {}, {})
     assert config == (b'{"history":[{"created":"0001-01-01T00:00:00Z","empty_layer":true}],"rootfs":{"type":"layers"}}')
     assert json.loads(manifest)['layers'] == []
+
+
+def _docker_1_8_2_conversion(raw=DOCKER_1_8_2_MANIFEST):
+    layers = DOCKER_1_8_2_LAYERS
+    return schema1_to_v2s2(parse(raw), dict((d, v[0]) for d, v in layers.items()), dict((d, v[1]) for d, v in layers.items()))
+
+
+def test_schema1_of_docker_before_1_8_3_reencoded_like_skopeo():
+    config, manifest = _docker_1_8_2_conversion()
+    assert config == SKOPEO_1_8_2_V2S2_CONFIG
+    assert v2s2_to_oci(json.loads(manifest), config)[0] == SKOPEO_1_8_2_OCI_CONFIG
+    doc = json.loads(config)
+    assert 'extra' not in doc
+    for runtime in (doc['config'], doc['container_config']):
+        for key in ('MacAddress', 'NetworkDisabled', 'PublishService', 'VolumeDriver'):
+            assert key not in runtime
+    assert 'ExposedPorts' not in doc['container_config'] and doc['config']['ExposedPorts'] == {'80/tcp': {}}
+    assert doc['config']['Volumes'] is None and doc['created'] == '2015-10-02T11:29:44.22209836Z'
+
+
+def test_schema1_of_docker_1_8_3_keeps_raw_config():
+    config = json.loads(_docker_1_8_2_conversion(DOCKER_1_8_2_MANIFEST.replace(b'1.8.2-el7', b'1.8.3'))[0])
+    assert config['extra'] == 1 and config['config']['MacAddress'] == '' and config['container_config']['ExposedPorts'] is None
+
+
+@pytest.mark.parametrize('version, before', [
+    ('1.8.2', True), ('1.8.2-fc22', True), ('1.8.2-10.el7.centos', True), ('1.8.3-rc1', True), ('1.8', True),
+    ('0.9.1', True), ('x', True), ('1.8.3', False), ('1.8.3.0', False), ('1.10.0', False), ('18.09.7', False),
+    ('1.+9', False), ('1.99999999999999999999', False),
+])
+def test_docker_version_before(version, before):
+    assert docker_version_before(version, '1.8.3') is before
+
+
+@pytest.mark.parametrize('version', ['1.6.2', '20.10.1'])
+@pytest.mark.parametrize('key, value, where', [
+    ('Size', '"big"', 'v1Compatibility.Size'),
+    ('config', '{"Env":"A=1"}', 'v1Compatibility.config.Env'),
+    ('config', '{"Labels":{"a":1}}', 'v1Compatibility.config.Labels[a]'),
+    ('container_config', '{"Healthcheck":{"Interval":1.5}}', 'v1Compatibility.container_config.Healthcheck.Interval'),
+])
+def test_schema1_config_refused_where_go_refuses(version, key, value, where):
+    # skopeo decodes the top entry into its structs whatever the docker version: a type Go refuses fails it.
+    top = '{"id":"%s","docker_version":"%s","%s":%s}' % ('a' * 64, version, key, value)
+    raw = json.dumps({'schemaVersion': 1, 'fsLayers': [{'blobSum': mt.EMPTY_LAYER_DIGEST}], 'history': [{'v1Compatibility': top}]})
+    with pytest.raises(ConversionError, match=where.replace('[', r'\[').replace(']', r'\]')):
+        schema1_to_v2s2(parse(raw), {mt.EMPTY_LAYER_DIGEST: 'sha256:' + '0' * 64}, {mt.EMPTY_LAYER_DIGEST: 32})
 
 
 def test_v2s2_to_oci_reencodes_config_like_skopeo():

@@ -10,6 +10,10 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._go_json impor
     Raw,
     compact,
     encode_string,
+    go_decode,
+    go_encode,
+    go_zero,
+    loads_pairs,
     marshal,
     raw_members,
     rfc3339nano,
@@ -65,3 +69,40 @@ def test_rfc3339nano(text, expected):
 def test_rfc3339nano_rejects(text):
     with pytest.raises(ValueError):
         rfc3339nano(text)
+
+
+_RUNTIME = ('struct', (('Name', 'string', False), ('On', 'bool', True), ('Ports', ('map', 'empty'), True),
+                       ('Env', ('slice', 'string'), False), ('Cmd', 'strslice', False), ('Timeout', ('ptr', 'int'), True),
+                       ('When', 'time', False), ('Labels', ('map', 'string'), False)))
+_IMAGE = ('struct', (('config', ('ptr', _RUNTIME), True), ('inner', _RUNTIME, True), ('Size', 'int', True)))
+
+
+def _round_trip(text):
+    return marshal(go_encode(go_decode(loads_pairs(text), _IMAGE, go_zero(_IMAGE), 'x'), _IMAGE))
+
+
+@pytest.mark.parametrize('text, expected', [
+    # unknown keys go, omitempty drops false/empty/nil, plain fields and structs always appear
+    ('{"config":{"Name":"n","On":false,"Ports":{},"Extra":1,"Timeout":0},"Size":0,"other":2}',
+     b'{"config":{"Name":"n","Env":null,"Cmd":null,"Timeout":0,"When":"0001-01-01T00:00:00Z","Labels":null},'
+     b'"inner":{"Name":"","Env":null,"Cmd":null,"When":"0001-01-01T00:00:00Z","Labels":null}}'),
+    # keys match case-insensitively; a string is a one-item strslice; null list items are ""; maps sorted
+    ('{"CONFIG":{"cmd":"sh","env":[null,"A<"],"labels":{"b":null,"a":"1"},"when":"2015-01-01T00:00:00.50+00:00"}}',
+     b'{"config":{"Name":"","Env":["","A\\u003c"],"Cmd":["sh"],"When":"2015-01-01T00:00:00.5Z","Labels":{"a":"1","b":""}},'
+     b'"inner":{"Name":"","Env":null,"Cmd":null,"When":"0001-01-01T00:00:00Z","Labels":null}}'),
+    # a repeated key is merged into what the first one set; null clears only lists, maps and pointers
+    ('{"inner":{"Name":"a","Env":["x","y"],"Labels":{"k":"v"}},"inner":{"Name":null,"Env":[null],"Labels":{"l":"w"},"Cmd":null}}',
+     b'{"inner":{"Name":"a","Env":["x"],"Cmd":null,"When":"0001-01-01T00:00:00Z","Labels":{"k":"v","l":"w"}}}'),
+])
+def test_go_round_trip(text, expected):
+    assert _round_trip(text) == expected
+
+
+@pytest.mark.parametrize('text, where', [
+    ('{"Size":"1"}', 'x.Size'), ('{"Size":1.0}', 'x.Size'), ('{"Size":9223372036854775808}', 'x.Size'),
+    ('{"inner":[]}', 'x.inner'), ('{"inner":{"On":"true"}}', 'x.inner.On'), ('{"inner":{"Ports":{"80":1}}}', 'x.inner.Ports[80]'),
+    ('{"inner":{"Cmd":["a",1]}}', 'x.inner.Cmd'), ('{"inner":{"When":"yesterday"}}', 'x.inner.When'),
+])
+def test_go_decode_refuses_what_go_refuses(text, where):
+    with pytest.raises(ValueError, match=where.replace('[', r'\[').replace(']', r'\]')):
+        go_decode(loads_pairs(text), _IMAGE, go_zero(_IMAGE), 'x')

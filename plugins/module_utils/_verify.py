@@ -12,16 +12,14 @@ functions that talk to a registry only fetch and hand over.
 from __future__ import annotations
 
 import json
-import threading
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
-from ansible_collections.imagefleet.registry.plugins.module_utils._blob_stream import BlobHasher
+from ansible_collections.imagefleet.registry.plugins.module_utils._blob_transfer import BlobMover, Location, TransferStats
 from ansible_collections.imagefleet.registry.plugins.module_utils._digest import is_digest, sha256_digest
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, NotFoundError
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
 from ansible_collections.imagefleet.registry.plugins.module_utils._plan import converted_format
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import CHUNK_SIZE
 from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import layers as schema1_layers
 
 # The parts of a config that make the image behave the same; compared with the source's.
@@ -144,8 +142,10 @@ class Verifier:
         self.deep = deep
         self.peers = peers
         self.blob_parallel = blob_parallel
-        self._diff_ids = {}
-        self._lock = threading.Lock()
+        # Re-hashing reads blobs the way conversions do: a body that breaks off is read again (bounded by the
+        # client's retries), then reported for the image; each distinct layer is hashed once per run.
+        self._mover = BlobMover()
+        self._reads = TransferStats()
 
     def verify(self, dest, target_format, src=None):
         """The result for one destination: reference, src, ok, format, digest, problems, layers_checked,
@@ -256,24 +256,10 @@ class Verifier:
 
     def _rehash(self, client, repository, layers):
         """digest -> diff_id of each distinct layer, streamed and hashed once per run."""
-        def one(digest):
-            with self._lock:
-                if digest in self._diff_ids:
-                    return
-            hasher = BlobHasher(digest, want_diff_id=True)
-            response = client.open_blob(repository, digest)
-            try:
-                for chunk in response.iter_content(CHUNK_SIZE):
-                    hasher.update(chunk)
-            finally:
-                response.close()
-            diff_id = hasher.finish()
-            with self._lock:
-                self._diff_ids[digest] = diff_id
-
+        location = Location(client, repository)
         digests = list(dict.fromkeys(layer['digest'] for layer in layers))
-        map_ordered(one, digests, self.blob_parallel)
-        return dict((d, self._diff_ids.get(d)) for d in digests)
+        diff_ids = map_ordered(lambda digest: self._mover.read_diff_id(location, digest, self._reads), digests, self.blob_parallel)
+        return dict(zip(digests, diff_ids))
 
     def _source_facts(self, src_ref, source):
         if source.format == mt.FORMAT_V2S1:

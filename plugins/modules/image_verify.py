@@ -57,6 +57,8 @@ options:
     description:
       - Download every layer and check its digest and its diff_id (the sha256 of the uncompressed tar).
       - Costs a full read of every layer (each distinct layer once per task).
+      - A layer whose download breaks off is read again (up to O(retries) times); one that keeps breaking is a problem
+        of the images holding it, reported in RV(images) like any other.
     type: bool
     default: false
   fail_on_problems:

@@ -25,9 +25,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._go_json impor
     loads_pairs,
     marshal,
     raw_members,
-    rfc3339nano,
     struct,
-    struct_fields,
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import layers as schema1_layers
 
@@ -149,49 +147,21 @@ def schema1_to_v2s2(doc, diff_ids_by_blob, sizes_by_blob):
     return config, _schema2_manifest(config, descriptors)
 
 
-def _is_array(value):
-    # loads_pairs turns objects into PairList, itself a list.
-    return isinstance(value, list) and not isinstance(value, PairList)
-
-
-def _go_value(value, kind, what):
-    """value as Go would decode it into a field of kind str/bool/strlist/set/strmap/time; None means nil or zero."""
-    if value is None:
-        return {'str': '', 'bool': False}.get(kind)
-    ok = {
-        'str': isinstance(value, str),
-        'bool': isinstance(value, bool),
-        'time': isinstance(value, str),
-        'strlist': _is_array(value) and all(item is None or isinstance(item, str) for item in value),
-        'set': isinstance(value, PairList) and all(item is None or isinstance(item, PairList) for dummy, item in value),
-        'strmap': isinstance(value, PairList) and all(item is None or isinstance(item, str) for dummy, item in value),
-    }[kind]
-    if not ok:
-        raise ConversionError('image config field %s has an unexpected type: %r' % (what, value))
-    if kind == 'time':
-        try:
-            return rfc3339nano(value)
-        except ValueError as exc:
-            raise ConversionError('image config field %s: %s' % (what, exc))
-    if kind == 'strlist':
-        return [item or '' for item in value]
-    if kind == 'set':
-        return dict((key, {}) for key, dummy in value)
-    if kind == 'strmap':
-        return dict((key, item or '') for key, item in value)
-    return value
-
-
-def _decode(pairs, spec, what):
-    if pairs is not None and not isinstance(pairs, PairList):
-        raise ConversionError('image config field %s is not an object' % what)
-    found = struct_fields(pairs or [], [name for name, dummy in spec])
-    return dict((name, _go_value(found.get(name), kind, '%s.%s' % (what, name))) for name, kind in spec)
-
-
-_OCI_RUNTIME = (('User', 'str'), ('ExposedPorts', 'set'), ('Env', 'strlist'), ('Entrypoint', 'strlist'), ('Cmd', 'strlist'),
-                ('Volumes', 'set'), ('WorkingDir', 'str'), ('Labels', 'strmap'), ('StopSignal', 'str'), ('ArgsEscaped', 'bool'))
-_OCI_HISTORY = (('created', 'time'), ('created_by', 'str'), ('author', 'str'), ('comment', 'str'), ('empty_layer', 'bool'))
+_STRINGS = ('slice', 'string')
+# The OCI image struct (image-spec v1) skopeo decodes a Docker config into, in declaration order.
+_OCI_IMAGE = ('struct', (
+    ('created', ('ptr', 'time'), True), ('author', 'string', True), ('architecture', 'string', False),
+    ('variant', 'string', True), ('os', 'string', False), ('os.version', 'string', True), ('os.features', _STRINGS, True),
+    ('config', ('struct', (
+        ('User', 'string', True), ('ExposedPorts', ('map', 'empty'), True), ('Env', _STRINGS, True),
+        ('Entrypoint', _STRINGS, True), ('Cmd', _STRINGS, True), ('Volumes', ('map', 'empty'), True),
+        ('WorkingDir', 'string', True), ('Labels', ('map', 'string'), True), ('StopSignal', 'string', True),
+        ('ArgsEscaped', 'bool', True))), True),
+    ('rootfs', ('struct', (('type', 'string', False), ('diff_ids', _STRINGS, False))), False),
+    ('history', ('slice', ('struct', (
+        ('created', ('ptr', 'time'), True), ('created_by', 'string', True), ('author', 'string', True),
+        ('comment', 'string', True), ('empty_layer', 'bool', True)))), True),
+))
 
 
 def docker_config_to_oci_config(config_bytes):
@@ -206,31 +176,11 @@ def docker_config_to_oci_config(config_bytes):
         raise ConversionError('image config is not valid JSON: %s' % exc)
     if not isinstance(pairs, PairList):
         raise ConversionError('image config is not a JSON object')
-    top = struct_fields(pairs, ('created', 'author', 'architecture', 'variant', 'os', 'os.version', 'os.features',
-                                'config', 'rootfs', 'history'))
-    image = _decode(pairs, (('created', 'time'), ('author', 'str'), ('architecture', 'str'), ('variant', 'str'),
-                            ('os', 'str'), ('os.version', 'str'), ('os.features', 'strlist')), 'config')
-    runtime = _decode(top.get('config'), _OCI_RUNTIME, 'config.config')
-    rootfs = _decode(top.get('rootfs'), (('type', 'str'), ('diff_ids', 'strlist')), 'config.rootfs')
-    history = top.get('history')
-    if history is not None and not _is_array(history):
-        raise ConversionError('image config field history is not a list')
-    entries = []
-    for index, item in enumerate(history or ()):
-        fields = _decode(item, _OCI_HISTORY, 'config.history[%d]' % index)
-        entries.append(struct(*((name, fields[name], True) for name, dummy in _OCI_HISTORY)))
-    return marshal(struct(
-        ('created', image['created'], True),
-        ('author', image['author'], True),
-        ('architecture', image['architecture'], False),
-        ('variant', image['variant'], True),
-        ('os', image['os'], False),
-        ('os.version', image['os.version'], True),
-        ('os.features', image['os.features'], True),
-        ('config', struct(*((name, runtime[name], True) for name, dummy in _OCI_RUNTIME)), False),
-        ('rootfs', struct(('type', rootfs['type'], False), ('diff_ids', rootfs['diff_ids'], False)), False),
-        ('history', entries, True),
-    ))
+    try:
+        image = go_decode(pairs, _OCI_IMAGE, go_zero(_OCI_IMAGE), 'config')
+    except ValueError as exc:
+        raise ConversionError('image config cannot become an OCI config: %s' % exc)
+    return marshal(go_encode(image, _OCI_IMAGE))
 
 
 def _layers(doc, what):

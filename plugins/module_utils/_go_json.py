@@ -263,9 +263,14 @@ def go_zero(typ):
     return {'string': '', 'bool': False, 'int': 0, 'time': rfc3339nano(None), 'empty': {}}.get(kind)
 
 
+_EXPECTED = {'string': 'a string', 'bool': 'a boolean', 'int': 'an integer', 'time': 'an RFC 3339 time',
+             'strslice': 'a string or a list of strings', 'slice': 'a list', 'map': 'an object', 'empty': 'an object',
+             'struct': 'an object'}
+
+
 def _mismatch(value, typ, what):
     shown = 'an object' if isinstance(value, PairList) else 'a list' if isinstance(value, list) else repr(value)
-    return ValueError('%s: cannot be %s (Go type %s)' % (what, shown, _kind(typ)))
+    return ValueError('%s must be %s, not %s' % (what, _EXPECTED[_kind(typ)], shown))
 
 
 def _decode_scalar(value, kind, what):

@@ -18,12 +18,7 @@ import re
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._digest import is_digest, sha256_digest
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ManifestError
-from ansible_collections.imagefleet.registry.plugins.module_utils._go_json import (
-    PairList,
-    loads_pairs,
-    rfc3339nano,
-    struct_fields,
-)
+from ansible_collections.imagefleet.registry.plugins.module_utils._go_json import PairList, go_decode, go_zero, loads_pairs
 
 _V1_ID_RE = re.compile(r'^[a-f0-9]{64}\Z')
 
@@ -72,44 +67,28 @@ def canonical_digest(raw, doc):
     return sha256_digest(signed_payload(raw, doc))
 
 
-def _go_string(value, what):
-    # Go decodes null into a string as "", anything else but a string is an error.
-    if value is None:
-        return ''
-    if not isinstance(value, str):
-        raise ManifestError('%s must be a string, not %r' % (what, value))
-    return value
+# containers/image's Schema1V1Compatibility: the fields it reads from every v1Compatibility.
+_V1_COMPATIBILITY = ('struct', (
+    ('id', 'string', False), ('parent', 'string', True), ('comment', 'string', True), ('created', 'time', False),
+    ('container_config', ('struct', (('Cmd', ('slice', 'string'), False),)), True), ('author', 'string', True),
+    ('throwaway', 'bool', True),
+))
 
 
 def _v1_fields(text, index):
     """The Schema1V1Compatibility fields containers/image reads from one v1Compatibility string."""
+    what = 'history[%d].v1Compatibility' % index
     try:
         pairs = loads_pairs(text)
     except ValueError as exc:
-        raise ManifestError('history[%d].v1Compatibility is not valid JSON: %s' % (index, exc))
+        raise ManifestError('%s is not valid JSON: %s' % (what, exc))
     if not isinstance(pairs, PairList):
-        raise ManifestError('history[%d].v1Compatibility is not a JSON object' % index)
-    what = 'history[%d].v1Compatibility' % index
-    found = struct_fields(pairs, ('id', 'parent', 'comment', 'created', 'container_config', 'author', 'throwaway'))
-    fields = dict((name, _go_string(found.get(name), '%s.%s' % (what, name))) for name in ('id', 'parent', 'comment', 'author'))
-    throwaway = found.get('throwaway')
-    if throwaway is not None and not isinstance(throwaway, bool):
-        raise ManifestError('%s.throwaway must be a boolean, not %r' % (what, throwaway))
-    fields['throwaway'] = bool(throwaway)
+        raise ManifestError('%s is not a JSON object' % what)
     try:
-        created = found.get('created')
-        fields['created'] = rfc3339nano(None if created is None else _go_string(created, what + '.created'))
+        fields = go_decode(pairs, _V1_COMPATIBILITY, go_zero(_V1_COMPATIBILITY), what)
     except ValueError as exc:
-        raise ManifestError('%s.created: %s' % (what, exc))
-    container_config = found.get('container_config')
-    cmd = None
-    if isinstance(container_config, PairList):
-        cmd = struct_fields(container_config, ('Cmd',)).get('Cmd')
-    elif container_config is not None:
-        raise ManifestError('%s.container_config must be an object' % what)
-    if cmd is not None and (not isinstance(cmd, list) or isinstance(cmd, PairList)):
-        raise ManifestError('%s.container_config.Cmd must be a list of strings' % what)
-    fields['cmd'] = [_go_string(arg, what + '.container_config.Cmd[]') for arg in cmd or ()]
+        raise ManifestError(str(exc))
+    fields['cmd'] = fields.pop('container_config')['Cmd'] or []
     return fields
 
 

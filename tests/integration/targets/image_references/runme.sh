@@ -154,7 +154,7 @@ AUDIT=(-e "{\"imagefleet_workload_paths\": [\"${WORK}/gitops\"], \"imagefleet_wo
 play audit_workloads "${AUDIT[@]}" "$@" | tee audit.log
 grep -q "40 image references in 9 files and 4 live objects: 11 to schema 1 images in 7 workloads, 5 unresolved, 0 invalid, 0 of unknown format" audit.log
 grep -q 'Workloads referencing legacy images' report/audit.html
-grep -q 'Totals per registry' report/audit.html      # the migration's audit is still there
+grep -q 'id="registries"' report/audit.html      # the migration's audit is still there
 [ "$(wc -l <report/workloads.csv)" = 41 ]
 ansible-playbook "${HERE}/test.yml" -e @vars.json -e phase=report -e "report_dir=${WORK}/report" "$@"
 play audit_workloads "${AUDIT[@]}" "$@" | tee audit-again.log

@@ -30,6 +30,8 @@ MONOLITHIC = 'monolithic'
 CHUNKED = 'chunked'
 DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024
 _TO_CHUNKED = (400, 411, 413, 415)
+# A chunk refused as too large (413) is halved down to this, and the smaller size kept for the run.
+_SMALLEST_CHUNK = 64 * 1024
 _RACE = (400, 404, 409)
 _OCTETS = {'Content-Type': 'application/octet-stream'}
 
@@ -73,6 +75,9 @@ class _Reader:
 
     def rest(self):
         return itertools.chain([self._pending], self._chunks)
+
+    def unread(self, data):
+        self._pending = data + self._pending
 
 
 def _with_digest(url, digest):
@@ -137,11 +142,12 @@ def _monolithic(client, repository, digest, scope, url, min_chunk, body, size):
     except RegistryError as exc:
         # DIGEST_INVALID is about the content, not the protocol: chunks would be refused as well.
         if isinstance(exc, BrokenTransferError) or exc.status not in _TO_CHUNKED or exc.code == 'DIGEST_INVALID' \
-                or client.upload_mode:
+                or client.upload_mode == MONOLITHIC:
             raise
-        client.upload_mode = CHUNKED
-        notice('registry %s refused a blob in one PUT (HTTP %d); sending chunks (PATCH) from now on'
-               % (client.host, exc.status))
+        if client.upload_mode is None:  # else a parallel upload has just switched
+            client.upload_mode = CHUNKED
+            notice('registry %s refused a blob in one PUT (HTTP %d); sending chunks (PATCH) from now on'
+                   % (client.host, exc.status))
         if not is_bytes:
             raise RestartUpload('registry %s: switching to chunked uploads' % client.host, registry=client.host)
         url, min_chunk = _open_session(client, repository, scope)
@@ -157,11 +163,18 @@ def _chunked(client, repository, digest, scope, url, min_chunk, body, size):
         try:
             url = _send_chunk(client, scope, url, piece, offset)
         except RegistryError as exc:
+            if exc.status == 413 and len(piece) > max(_SMALLEST_CHUNK, min_chunk):
+                # A body-size cap in front of the registry (Cloudflare, nginx): smaller chunks for this registry.
+                client.chunk_size = chunk_size = max(len(piece) // 2, _SMALLEST_CHUNK, min_chunk)
+                reader.unread(piece[chunk_size:])
+                piece = piece[:chunk_size]
+                continue
             if exc.status != 405 or offset or client.upload_mode == CHUNKED or size is None:
                 raise
             # PATCH not allowed: the same session takes the whole blob in one PUT.
-            client.upload_mode = MONOLITHIC
-            notice('registry %s refused a chunk (HTTP 405 on PATCH); sending blobs in one PUT from now on' % client.host)
+            if client.upload_mode is None:  # else a parallel upload has just switched
+                client.upload_mode = MONOLITHIC
+                notice('registry %s refused a chunk (HTTP 405 on PATCH); sending blobs in one PUT from now on' % client.host)
             return _finish(client, repository, digest, scope, url, SizedBody(itertools.chain([piece], reader.rest()), size),
                            retry=False)
         offset += len(piece)

@@ -97,6 +97,7 @@ options:
         gets one C(PUT). Either switch is remembered for that registry for the rest of the task and reported
         as a warning.
       - A chunk that breaks off is sent again from the offset the registry reports, not from the first byte of the blob.
+        Each upload in progress holds one chunk in memory.
       - See C(docs/registries.md) for what each registry service needs.
     type: int
     version_added: 0.1.0

@@ -174,13 +174,8 @@ def parser() -> argparse.ArgumentParser:
     for sub in (up, down, build):
         sub.add_argument("--state", default=state.default_path(), help="state file (env IMAGEFLEET_LAB_STATE)")
 
-    proxy = commands.add_parser("proxy", help="start or stop a fault-injecting proxy (faultproxy.py)")
-    proxy.add_argument("action", choices=["up", "down"])
-    proxy.add_argument("--state", required=True, help="the proxy's own state file")
-    proxy.add_argument("--upstream", help="host:port of the registry behind it")
+    proxy = _proxy_command(commands, "proxy", "start or stop a fault-injecting proxy (faultproxy.py)", cmd_proxy)
     proxy.add_argument("--rules", default="[]", help="JSON list of fault rules")
-    proxy.add_argument("--lifetime", type=float, default=900, help="seconds before it exits on its own")
-    proxy.set_defaults(func=cmd_proxy)
 
     proxy_serve = commands.add_parser("proxy-serve", help=argparse.SUPPRESS)
     proxy_serve.add_argument("--upstream", required=True)
@@ -190,13 +185,9 @@ def parser() -> argparse.ArgumentParser:
     proxy_serve.add_argument("--marker", help="identifies the process for `proxy down`")
     proxy_serve.set_defaults(func=cmd_proxy_serve)
 
-    quirks = commands.add_parser("quirks", help="start or stop a quirk proxy, its storage host and forward proxy")
-    quirks.add_argument("action", choices=["up", "down"])
-    quirks.add_argument("--state", required=True, help="the quirk proxy's own state file")
-    quirks.add_argument("--upstream", help="host:port of the registry behind it")
+    quirks = _proxy_command(commands, "quirks", "start or stop a quirk proxy, its storage host and forward proxy (quirkproxy.py)",
+                            cmd_quirks)
     quirks.add_argument("--tls", action="store_true", help="HTTPS proxy (lab CA) and storage host (a second CA)")
-    quirks.add_argument("--lifetime", type=float, default=900, help="seconds before it exits on its own")
-    quirks.set_defaults(func=cmd_quirks)
 
     quirks_serve = commands.add_parser("quirks-serve", help=argparse.SUPPRESS)
     quirks_serve.add_argument("--upstream", required=True)
@@ -217,6 +208,17 @@ def parser() -> argparse.ArgumentParser:
     issuer.add_argument("--config", required=True)
     issuer.set_defaults(func=cmd_issuer)
     return top
+
+
+def _proxy_command(commands, name: str, text: str, func):
+    """`NAME up|down --state --upstream --lifetime`, the shape of every helper proxy's command."""
+    sub = commands.add_parser(name, help=text)
+    sub.add_argument("action", choices=["up", "down"])
+    sub.add_argument("--state", required=True, help="the proxy's own state file")
+    sub.add_argument("--upstream", help="host:port of the registry behind it")
+    sub.add_argument("--lifetime", type=float, default=900, help="seconds before it exits on its own")
+    sub.set_defaults(func=func)
+    return sub
 
 
 def main(argv=None) -> int:

@@ -195,15 +195,18 @@ class QuirkHandler(faultproxy.Handler):
         return {}
 
 
-class StorageHandler(BaseHTTPRequestHandler):
-    """Object storage: signed URLs only, no Authorization, optionally only through the forward proxy."""
-
+class _LabHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server_version = "imagefleet-lab-storage"
     state: QuirkState
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
-        del format, args
+        del format, args  # quiet: tests read the counters
+
+
+class StorageHandler(_LabHandler):
+    """Object storage: signed URLs only, no Authorization, optionally only through the forward proxy."""
+
+    server_version = "imagefleet-lab-storage"
 
     def _answer(self, status: int, message: str):
         body = f"<Error><Message>{message}</Message></Error>".encode()
@@ -262,15 +265,10 @@ class StorageHandler(BaseHTTPRequestHandler):
     do_GET = do_HEAD = _handle
 
 
-class ForwardProxyHandler(BaseHTTPRequestHandler):
+class ForwardProxyHandler(_LabHandler):
     """A plain HTTP forward proxy (absolute-form requests) to loopback hosts; no CONNECT."""
 
-    protocol_version = "HTTP/1.1"
     server_version = "imagefleet-lab-forward-proxy"
-    state: QuirkState
-
-    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
-        del format, args
 
     def _handle(self):
         url = urlsplit(self.path)

@@ -506,8 +506,8 @@ class RegistryClient:
             target = response.headers.get('Location')
             response.close()
             if not target or hops > _MAX_REDIRECTS:
-                raise self._fail('%s %s: %s' % (method, _path(url), 'a redirect without a Location' if not target
-                                                 else 'more than %d redirects' % _MAX_REDIRECTS))
+                problem = 'more than %d redirects' % _MAX_REDIRECTS if target else 'a redirect without a Location'
+                raise self._fail('%s %s: %s' % (method, _path(url), problem))
             target = urljoin(url, target)
             if urlsplit(url).scheme == 'https' and urlsplit(target).scheme != 'https':
                 raise self._fail('%s %s redirects from https to %s; refusing to downgrade' % (method, _path(url), _origin(target)))

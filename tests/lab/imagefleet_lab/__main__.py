@@ -104,7 +104,7 @@ def cmd_quirks(args) -> dict:
         return {"stopped": bool(current)}
     directory = path.parent / (path.stem + "-files")
     directory.mkdir(parents=True, exist_ok=True)
-    ports = [spawn.free_port() for _ in range(3)]
+    ports = [spawn.free_port() for _server in range(3)]
     marker = str(path)
     argv = ["quirks-serve", "--upstream", args.upstream, "--ports", ",".join(map(str, ports)),
             "--lifetime", str(args.lifetime)]

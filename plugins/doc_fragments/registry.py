@@ -73,12 +73,34 @@ options:
   retries:
     description:
       - How many times a request that failed with a connection error, a timeout, HTTP 429 or 5xx
-        is tried again, with exponential backoff and jitter (honouring C(Retry-After), waits capped at 30 seconds).
+        is tried again, with exponential backoff and jitter (backoff waits capped at 30 seconds; a C(Retry-After) is honoured up to O(max_retry_wait)).
       - Only requests that are safe to repeat are sent again; a blob upload or download that breaks off
         starts over from its first byte, at most this many times.
       - Client errors (authentication, missing images, corrupt data) are never retried.
     type: int
     default: 3
+  max_retry_wait:
+    description:
+      - The longest wait, in seconds, that a registry's C(Retry-After) (with HTTP 429 or 503) is honoured for
+        before one try again, beyond the usual backoff (Docker Hub's rate limits ask for minutes).
+      - Such a wait is reported as a warning. A registry asking for longer fails the task at once, with a
+        message naming the registry and the wait it asked for.
+    type: int
+    default: 120
+    version_added: 0.1.0
+  chunk_size:
+    description:
+      - Send blobs in chunks (C(PATCH) requests with C(Content-Range)) of this many bytes instead of one C(PUT)
+        per blob; a registry's C(OCI-Chunk-Min-Length) raises it.
+      - Unset, a blob goes in one C(PUT) with its C(Content-Length); a registry that refuses that (HTTP 400,
+        411, 413 or 415) is sent chunks of 8 MiB instead, and one that refuses chunks (HTTP 405 on C(PATCH))
+        gets one C(PUT). Either switch is remembered for that registry for the rest of the task and reported
+        as a warning.
+      - A chunk that breaks off is sent again from the offset the registry reports, not from the first byte of the blob.
+        Each upload in progress holds one chunk in memory.
+      - See C(docs/registries.md) for what each registry service needs.
+    type: int
+    version_added: 0.1.0
 requirements:
   - requests
   - docker (the Docker SDK for Python, for credentials from the Docker config)

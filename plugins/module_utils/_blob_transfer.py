@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._blob_stream import BlobHasher, hashing_iter
+from ansible_collections.imagefleet.registry.plugins.module_utils._blob_upload import RestartUpload
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import BrokenTransferError
 
 SKIPPED = 'skipped'
@@ -81,9 +82,9 @@ class TransferStats:
         }
 
 
-def _stream(location, digest, hasher):
+def _stream(location, digest, hasher, response=None):
     """Chunks of a source blob, hashed on the way; the response is closed however iteration ends."""
-    response = location.client.open_blob(location.repository, digest)
+    response = response or location.client.open_blob(location.repository, digest)
     try:
         yield from hashing_iter(location.client.iter_body(response, 'blob %s from %s' % (digest, location.key)), hasher)
     finally:
@@ -132,8 +133,12 @@ class BlobMover:
         blob was already linked, so a HEAD before it would only cost a request.
         """
         same_registry = source.client is dest.client and source.repository != dest.repository
-        if same_registry and dest.client.mount_blob(dest.repository, digest, source.repository):
+        mounted = same_registry and dest.client.mount_blob(dest.repository, digest, source.repository)
+        if mounted is True:
             outcome = MOUNTED
+        elif mounted:
+            # 202: the registry opened an upload session instead (ECR, GCR, Nexus); use it.
+            return UPLOADED, self._upload(source, dest, digest, stats, want_diff_id, session_url=mounted)
         else:
             size = dest.client.blob_size(dest.repository, digest)
             if size is None:
@@ -143,28 +148,43 @@ class BlobMover:
         stats.record(outcome)
         return outcome, self.read_diff_id(dest, digest, stats) if want_diff_id else None
 
-    def _upload(self, source, dest, digest, stats, want_diff_id):
+    def _upload(self, source, dest, digest, stats, want_diff_id, session_url=None):
         """Stream source -> dest; a broken upload starts again from the source, a bounded number of times.
 
-        Starting over (rather than resuming at the registry's Range) keeps one
-        hasher over the whole stream, so the digest and diff_id are always
-        computed from bytes that were actually sent.
+        A chunked upload resumes a broken chunk itself (_blob_upload.py); what reaches here
+        starts over with a fresh hasher, so the digest and diff_id are always computed from
+        bytes that were actually sent. A switch of upload protocol costs one re-read, no try.
         """
         want_diff_id = want_diff_id and not self.diff_ids.get(digest)
         attempts = dest.client.retries + 1
         committed = False
-        for attempt in range(attempts):
+        attempt = switched = 0
+        while True:
             hasher = BlobHasher(digest, want_diff_id)
+            response = None
             try:
-                committed = dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher))
+                response = source.client.open_blob(source.repository, digest)
+                declared = response.headers.get('Content-Length')
+                size = int(declared) if declared and declared.isdigit() else self.sizes.get(digest)
+                committed = dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher, response),
+                                                    size=size, session_url=session_url)
                 break
+            except RestartUpload:
+                switched += 1
+                if switched > 1:
+                    raise
             except BrokenTransferError:
                 # A corrupt source shows up as a failed upload: report the cause, never retry it.
                 if hasher.failure is not None:
                     raise hasher.failure
-                if attempt + 1 == attempts:
+                if attempt + 1 >= attempts:
                     raise
                 dest.client.backoff(attempt)
+                attempt += 1
+            finally:
+                if response is not None:
+                    response.close()
+            session_url = None
         if not committed:
             # A concurrent writer's copy is there; our stream may have stopped part-way.
             stats.record(SKIPPED)

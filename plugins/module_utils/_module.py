@@ -10,6 +10,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
     ImagefleetError,
     RegistryError,
 )
+from ansible_collections.imagefleet.registry.plugins.module_utils._notices import take as take_notices
 
 
 def error_result(exc):
@@ -35,8 +36,16 @@ def run_module(module, body):
     try:
         result = body(module)
     except ImagefleetError as exc:
+        _warn_notices(module)
         module.fail_json(**error_result(exc))
+    _warn_notices(module)
     module.exit_json(**result)
+
+
+def _warn_notices(module):
+    """Long waits and protocol fallbacks of this run become warnings in its output."""
+    for text in take_notices():
+        module.warn(text)
 
 
 def require_libraries(module):

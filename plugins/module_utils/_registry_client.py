@@ -11,7 +11,10 @@ on what it reads. What to do with manifests lives elsewhere.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
+import tempfile
 import threading
 import time
 from urllib.parse import quote, urljoin, urlsplit
@@ -26,8 +29,13 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
     RegistryError,
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest, verify_manifest
+from ansible_collections.imagefleet.registry.plugins.module_utils._notices import notice
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import is_loopback
-from ansible_collections.imagefleet.registry.plugins.module_utils._retry import RETRY_STATUSES, backoff_delay
+from ansible_collections.imagefleet.registry.plugins.module_utils._retry import (
+    DEFAULT_MAX_RETRY_WAIT,
+    RETRY_STATUSES,
+    hinted_wait,
+)
 
 try:
     import requests
@@ -42,6 +50,10 @@ _NOT_FOUND_CODES = ('BLOB_UNKNOWN', 'MANIFEST_UNKNOWN', 'NAME_UNKNOWN')
 _AUTH_CODES = ('UNAUTHORIZED', 'DENIED')
 _IDEMPOTENT = ('GET', 'HEAD', 'PUT', 'DELETE')
 CHUNK_SIZE = 1024 * 1024
+REDIRECTS = (301, 302, 303, 307, 308)
+_MAX_REDIRECTS = 5
+# Blob bytes must arrive as stored: a storage host applying Content-Encoding would change what is hashed.
+_RAW_BLOB = {'Accept-Encoding': 'identity'}
 
 
 def _pull(repository):
@@ -71,13 +83,22 @@ class RegistryClient:
     """One registry host. Thread-safe: parallel workers share one client and its pool."""
 
     def __init__(self, host, credentials=None, validate_certs=True, ca_path=None, insecure=False,
-                 timeout=60, retries=3, pool_size=16):
+                 timeout=60, retries=3, pool_size=16, chunk_size=None, max_retry_wait=DEFAULT_MAX_RETRY_WAIT):
         self.host = host
         self.credentials = credentials
         self.insecure = insecure
         self.timeout = timeout
         self.retries = retries
+        self.max_retry_wait = max_retry_wait
+        # What this registry turned out to speak, learnt once and kept for the run (_blob_upload.py).
+        self.chunk_size = chunk_size
+        self.upload_mode = None
+        self.mounts_refused = False
+        self.one_scope_per_token = False
         self._verify = False if insecure or not validate_certs else (ca_path or _environment_ca_bundle() or True)
+        self._ca_path = ca_path if self._verify else None
+        self._foreign_bundle = None
+        self._foreign = None
         self._plain_http_allowed = insecure or is_loopback(host)
         self._base = None
         self._challenge = None
@@ -148,7 +169,7 @@ class RegistryClient:
                     raise self._fail('cannot connect (tried %d times): %s' % (attempt + 1, _short(exc)))
                 if response.status_code in RETRY_STATUSES and attempt < self.retries:
                     response.close()
-                    self._wait(attempt, response.headers.get('Retry-After'))
+                    self._wait(attempt, response.headers.get('Retry-After'), status=response.status_code)
                     attempt += 1
                     continue
                 break
@@ -201,16 +222,45 @@ class RegistryClient:
         except (ValueError, KeyError, AttributeError):
             raise self._fail('token service %s answered without a token' % _path(realm))
         self._tokens.put(scope, token, body.get('expires_in'))
+        if ' ' in scope:
+            self._learn_granted(scope, token, body.get('expires_in'))
         return token
+
+    def _learn_granted(self, scope, token, expires_in):
+        """A token asked for several scopes: if its claims show fewer, the token service keeps one scope per token
+        (older GitLab, Harbor, Portus, docker_auth honour only the last). Remember that for the run, and keep
+        the token for the scope it does cover."""
+        granted = _granted_access(token)
+        if granted is None:
+            return  # opaque token: a refused mount tells instead (mount_blob)
+        asked = scope.split(' ')
+        covered = [part for part in asked if _covers(granted, part)]
+        if len(covered) == len(asked):
+            return
+        self.one_scope_per_token = True
+        notice('the token service of registry %s granted %s of the scopes %s asked in one token; one token per '
+               'scope from now on (no cross-repository mounts)' % (self.host, ', '.join(covered) or 'none', ', '.join(asked)))
+        for part in covered:
+            self._tokens.put(part, token, expires_in)
 
     # -- requests ------------------------------------------------------------
 
-    def _wait(self, attempt, retry_after=None):
+    def _wait(self, attempt, retry_after=None, what='GET /v2/', status=None):
+        """Sleep before another try: our backoff, or the Retry-After the server asked for within max_retry_wait."""
+        hinted = hinted_wait(attempt, retry_after, self.max_retry_wait)
+        if hinted is None:
+            raise self._fail('%s: the registry asks to wait %s seconds before trying again (Retry-After), more than '
+                             'max_retry_wait=%d; try later or raise max_retry_wait' % (what, retry_after.strip(), self.max_retry_wait),
+                             status=status, code='TOOMANYREQUESTS' if status == 429 else 'UNAVAILABLE')
+        delay, beyond = hinted
+        if beyond:
+            notice('registry %s asked to wait %d seconds (Retry-After) before trying %s again; waited, as '
+                   'max_retry_wait=%d allows' % (self.host, round(delay), what, self.max_retry_wait))
         with self._lock_stats:
             self.retried += 1
-        time.sleep(backoff_delay(attempt, retry_after))
+        time.sleep(delay)
 
-    def _send(self, method, url, retry, what, **kwargs):
+    def _send(self, method, url, retry, what, session=None, **kwargs):
         """session.request with bounded retries on connection errors, timeouts, 429 and 5xx.
 
         Returns the last response whatever its status; raises RegistryError
@@ -220,8 +270,8 @@ class RegistryClient:
         for attempt in range(attempts):
             last = attempt + 1 == attempts
             try:
-                response = self.session.request(method, url, verify=self._verify, proxies=self._proxies_for(url),
-                                                timeout=self.timeout, **kwargs)
+                response = (session or self.session).request(method, url, verify=self._verify_for(url),
+                                                             proxies=self._proxies_for(url), timeout=self.timeout, **kwargs)
             except requests.exceptions.RequestException as exc:
                 # A certificate does not get better by asking again.
                 if not last and not isinstance(exc, requests.exceptions.SSLError):
@@ -235,7 +285,7 @@ class RegistryClient:
                                           registry=self.host)
             if response.status_code in RETRY_STATUSES and not last:
                 response.close()
-                self._wait(attempt, response.headers.get('Retry-After'))
+                self._wait(attempt, response.headers.get('Retry-After'), what, response.status_code)
                 continue
             return response
         raise AssertionError('unreachable')  # pragma: no cover
@@ -272,11 +322,12 @@ class RegistryClient:
                 error = BrokenTransferError(error.message, status=status, code=error.code, registry=self.host)
             raise error
 
-    def get_small(self, path, scope, limit, what, headers=None):
+    def get_small(self, path, scope, limit, what, headers=None, follow=False):
         """(response, body) of a GET read whole under limit bytes; a body that breaks off is fetched again."""
         attempt = 0
+        send = self.request_followed if follow else self.request
         while True:
-            response = self.request('GET', path, scope, headers=headers, stream=True)
+            response = send('GET', path, scope, headers=headers, stream=True)
             try:
                 return response, _read_capped(response, limit, what)
             except requests.exceptions.RequestException as exc:
@@ -366,54 +417,155 @@ class RegistryClient:
     # -- blobs ---------------------------------------------------------------
 
     def blob_size(self, repository, digest):
-        """Size of a blob in repository, or None when it is not there."""
-        response = self.request('HEAD', '/v2/%s/blobs/%s' % (repository, digest), _pull(repository), expect=(200, 404))
+        """Size of a blob in repository, or None when it is not there (redirects to storage followed)."""
+        response = self.request_followed('HEAD', '/v2/%s/blobs/%s' % (repository, digest), _pull(repository),
+                                         expect=(200, 404))
         if response.status_code == 404:
             return None
         return int(response.headers.get('Content-Length') or 0)
 
     def open_blob(self, repository, digest):
         """A streaming response for the blob (redirects followed); the caller closes it."""
-        return self.request('GET', '/v2/%s/blobs/%s' % (repository, digest), _pull(repository), stream=True)
+        return self.request_followed('GET', '/v2/%s/blobs/%s' % (repository, digest), _pull(repository), stream=True,
+                                     headers=_RAW_BLOB)
 
     def get_blob_bytes(self, repository, digest, limit):
         """A small blob (a config) read whole, capped at limit bytes."""
-        return self.get_small('/v2/%s/blobs/%s' % (repository, digest), _pull(repository), limit, 'blob %s' % digest)[1]
+        return self.get_small('/v2/%s/blobs/%s' % (repository, digest), _pull(repository), limit, 'blob %s' % digest,
+                              headers=_RAW_BLOB, follow=True)[1]
 
     def mount_blob(self, repository, digest, from_repository):
-        """Try a cross-repository mount. True if mounted; else None (an upload was opened and is abandoned)."""
-        scope = '%s %s' % (_push(repository), _pull(from_repository))
-        response = self.request('POST', '/v2/%s/blobs/uploads/?mount=%s&from=%s' % (repository, quote(digest), quote(from_repository)),
-                                scope, expect=(201, 202), retry=True)
-        return response.status_code == 201
+        """Try a cross-repository mount.
 
-    def upload_blob(self, repository, digest, body):
-        """Upload a blob in one PUT; body is bytes or an iterator of chunks (sent chunked, never buffered).
-
-        The registry checks the content against ?digest= and commits nothing on
-        a mismatch or a body that stops early. True when this upload committed
-        the blob, False when a concurrent writer's copy won the race.
+        True when mounted (201); the URL of an upload session when the registry opened one instead (202:
+        upload into it); None when it refused (401, 403, 404, 405): the caller uploads as usual. Refusals
+        that will not change for this registry (no mounts, a token service keeping one scope) stop further
+        tries for the run.
         """
-        scope = _push(repository)
+        if self.mounts_refused or self.one_scope_per_token:
+            return None
+        # One request carries one token, so both scopes go into one token request.
+        scope = '%s %s' % (_push(repository), _pull(from_repository))
         try:
-            response = self.request('POST', '/v2/%s/blobs/uploads/' % repository, scope, expect=(202,), retry=True)
-        except BrokenTransferError as exc:
-            # Already tried self.retries times: starting the whole upload over would only multiply that.
-            raise RegistryError(exc.message, status=exc.status, code=exc.code, registry=self.host)
-        location = urljoin(self.ping() + '/', response.headers['Location'])
-        location += ('&' if '?' in location else '?') + 'digest=' + quote(digest)
-        try:
-            self.request('PUT', location, scope, expect=(201,), headers={'Content-Type': 'application/octet-stream'},
-                         data=body, retry=isinstance(body, bytes))
+            response = self.request('POST', '/v2/%s/blobs/uploads/?mount=%s&from=%s' % (repository, quote(digest), quote(from_repository)),
+                                    scope, expect=(201, 202), retry=True)
+        except (AuthError, NotFoundError) as exc:
+            if exc.status == 401:
+                self._tokens.drop(scope)
+                self.mounts_refused = True
+                notice('registry %s refused a cross-repository mount (HTTP 401%s); blobs are uploaded instead'
+                       % (self.host, ': its token service grants one scope per token' if self.one_scope_per_token else ''))
+            return None
+        except BrokenTransferError:
+            raise
         except RegistryError as exc:
-            # Another writer committing the same blob into this repository at the same moment makes
-            # distribution refuse ours (DIGEST_INVALID, BLOB_UPLOAD_INVALID); blobs are content-addressed
-            # and verified by the registry, so the one that is there now is the one we meant.
-            if isinstance(exc, BrokenTransferError) or exc.status not in (400, 404, 409) or \
-                    self.blob_size(repository, digest) is None:
+            if exc.status not in (400, 405):
                 raise
-            return False
-        return True
+            self.mounts_refused = True
+            notice('registry %s does not mount blobs across repositories (HTTP %d); blobs are uploaded instead'
+                   % (self.host, exc.status))
+            return None
+        if response.status_code == 201:
+            return True
+        return self.upload_location(response)
+
+    def upload_blob(self, repository, digest, body, size=None, session_url=None):
+        """Upload a blob (bytes, or an iterator of chunks of `size` bytes) in the protocol this registry speaks.
+
+        True when this upload committed the blob, False when a concurrent writer's copy won the race.
+        See _blob_upload.py for the protocols and the fallbacks between them.
+        """
+        # Imported here: _blob_upload builds on this client.
+        from ansible_collections.imagefleet.registry.plugins.module_utils._blob_upload import upload
+        return upload(self, repository, digest, body, size, session_url)
+
+    def upload_location(self, response):
+        """The absolute upload URL of a 202 answer (Location may be relative to the request)."""
+        location = response.headers.get('Location')
+        if not location:
+            raise self._fail('%s answered %d without a Location' % (_path(response.url), response.status_code),
+                             status=response.status_code)
+        return urljoin(response.url, location)
+
+    # -- redirects to storage hosts -----------------------------------------
+
+    def request_followed(self, method, path, scope, expect=(200,), headers=None, **kwargs):
+        """A registry GET/HEAD whose redirects (to object storage, often on another host) are followed here.
+
+        requests would follow them with the registry's proxy decision and TLS trust, and with
+        cookies for the registry. Another host gets no Authorization and no cookies, its own proxy
+        (HTTP(S)_PROXY / NO_PROXY for its host), default trust plus ca_path; https never becomes http.
+        A HEAD the storage host refuses (403/405) becomes a ranged GET.
+        """
+        url = self.ping() + path
+        response = self.request(method, url, scope, expect=tuple(expect) + REDIRECTS, headers=headers,
+                                allow_redirects=False, **kwargs)
+        hops = 0
+        while response.status_code in REDIRECTS:
+            hops += 1
+            target = response.headers.get('Location')
+            response.close()
+            if not target or hops > _MAX_REDIRECTS:
+                problem = 'more than %d redirects' % _MAX_REDIRECTS if target else 'a redirect without a Location'
+                raise self._fail('%s %s: %s' % (method, _path(url), problem))
+            target = urljoin(url, target)
+            if urlsplit(url).scheme == 'https' and urlsplit(target).scheme != 'https':
+                raise self._fail('%s %s redirects from https to %s; refusing to downgrade' % (method, _path(url), _origin(target)))
+            if response.status_code == 303:
+                method = 'GET'
+            url = target
+            if _origin(url) == self.ping():
+                response = self.request(method, url, scope, expect=tuple(expect) + REDIRECTS, headers=headers,
+                                        allow_redirects=False, **kwargs)
+            else:
+                response = self._storage_request(method, url, expect, headers, **kwargs)
+        return response
+
+    def _storage_request(self, method, url, expect, headers, **kwargs):
+        host = urlsplit(url).netloc
+        what = '%s %s on storage host %s' % (method, _path(url), host)
+        response = self._send(method, url, True, what, session=self._foreign_session(), headers=headers,
+                              allow_redirects=False, **kwargs)
+        if method == 'HEAD' and response.status_code in (403, 405):
+            # Signed for GET only (GHCR's storage): one byte of a GET tells the size.
+            response.close()
+            ranged = dict(headers or {}, Range='bytes=0-0')
+            response = self._send('GET', url, True, what + ' (ranged GET)', session=self._foreign_session(),
+                                  headers=ranged, allow_redirects=False, stream=True)
+            if response.status_code == 206:
+                total = response.headers.get('Content-Range', '').rpartition('/')[2]
+                response.close()
+                if not total.isdigit():
+                    raise self._fail('storage host %s answered a ranged GET without the blob size' % host)
+                response.headers['Content-Length'] = total
+                response.status_code = 200
+            else:
+                response.close()
+        if response.status_code in expect or response.status_code in REDIRECTS:
+            return response
+        code, message = _error_details(response)
+        response.close()
+        raise RegistryError('registry %s: storage host %s (redirected to by the registry) refused %s %s: HTTP %d %s'
+                            % (self.host, host, method, _path(url), response.status_code, message),
+                            status=response.status_code, code=code, registry=self.host, storage_host=host)
+
+    def _foreign_session(self):
+        """A session for other hosts: no credentials, no registry cookies, its own pool."""
+        with self._lock:
+            if self._foreign is None:
+                self._foreign = requests.Session()
+                self._foreign.trust_env = False
+                self._foreign.headers['User-Agent'] = self.session.headers['User-Agent']
+            return self._foreign
+
+    def _verify_for(self, url):
+        """TLS trust for url: the registry's own, or for another host default trust plus ca_path."""
+        if urlsplit(url).netloc == self.host or not self._ca_path:
+            return self._verify
+        with self._lock_stats:
+            if self._foreign_bundle is None:
+                self._foreign_bundle = _joined_bundle(self._ca_path)
+        return self._foreign_bundle
 
     # -- listing -------------------------------------------------------------
 
@@ -442,11 +594,55 @@ class RegistryClient:
 
     def close(self):
         self.session.close()
+        if self._foreign is not None:
+            self._foreign.close()
+        if self._foreign_bundle:
+            os.unlink(self._foreign_bundle)
+            self._foreign_bundle = None
 
 
 def _environment_ca_bundle():
     """The CA bundle requests would take from the environment for verify=True."""
     return os.environ.get('REQUESTS_CA_BUNDLE') or os.environ.get('CURL_CA_BUNDLE')
+
+
+def _joined_bundle(ca_path):
+    """A temporary PEM file: the default trust (REQUESTS_CA_BUNDLE, else certifi's) followed by ca_path.
+
+    A private CA for the registry must not make the public CA of its storage host untrusted.
+    """
+    default = _environment_ca_bundle() or requests.certs.where()
+    parts = []
+    for path in (default, ca_path):
+        with open(path, 'rb') as handle:
+            parts.append(handle.read().strip() + b'\n')
+    handle, path = tempfile.mkstemp(prefix='imagefleet-ca-', suffix='.pem')
+    with os.fdopen(handle, 'wb') as out:
+        out.write(b''.join(parts))
+    return path
+
+
+def _granted_access(token):
+    """The `access` claim of a JWT bearer token as {(type, name): set(actions)}, or None when it is opaque."""
+    try:
+        payload = token.split('.')[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + '=' * (-len(payload) % 4)))
+        return dict(((entry['type'], entry['name']), set(entry.get('actions') or [])) for entry in claims['access'])
+    except (IndexError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def _covers(granted, scope):
+    """Whether granted access (from _granted_access) covers one scope `type:name:action,action`."""
+    kind, _sep, rest = scope.partition(':')
+    name, _sep, actions = rest.rpartition(':')
+    have = granted.get((kind, name), set())
+    return '*' in have or set(actions.split(',')) <= have
+
+
+def _origin(url):
+    parts = urlsplit(url)
+    return '%s://%s' % (parts.scheme, parts.netloc)
 
 
 def _read_capped(response, limit, what):

@@ -11,7 +11,9 @@ import copy
 import threading
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._credentials import Credentials, from_docker_config
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import RegistryClient
+from ansible_collections.imagefleet.registry.plugins.module_utils._retry import DEFAULT_MAX_RETRY_WAIT
 
 REGISTRY_ARGSPEC = dict(
     username=dict(type='str'),
@@ -27,6 +29,8 @@ REGISTRY_ARGSPEC = dict(
     insecure_registries=dict(type='list', elements='str', default=[]),
     timeout=dict(type='int', default=60),
     retries=dict(type='int', default=3),
+    chunk_size=dict(type='int'),
+    max_retry_wait=dict(type='int', default=DEFAULT_MAX_RETRY_WAIT),
 )
 
 
@@ -41,6 +45,7 @@ class Registries:
     """One RegistryClient per registry host, created on first use, shared by threads."""
 
     def __init__(self, params, pool_size=16):
+        _check_numbers(params)
         self._params = params
         self._pool_size = pool_size
         self._clients = {}
@@ -71,6 +76,8 @@ class Registries:
                     timeout=params.get('timeout') or 60,
                     retries=params.get('retries', 3),
                     pool_size=self._pool_size,
+                    chunk_size=params.get('chunk_size'),
+                    max_retry_wait=params.get('max_retry_wait', DEFAULT_MAX_RETRY_WAIT),
                 )
                 self._clients[reference.registry] = client
             return client
@@ -78,3 +85,14 @@ class Registries:
     def close(self):
         for client in self._clients.values():
             client.close()
+
+
+def _check_numbers(params):
+    """Refuse option values no registry conversation could use, before any request."""
+    chunk_size = params.get('chunk_size')
+    if chunk_size is not None and chunk_size < 1:
+        raise ImagefleetError('chunk_size must be a positive number of bytes (got %d); leave it unset to send '
+                              'each blob in one PUT where the registry allows' % chunk_size)
+    max_wait = params.get('max_retry_wait', DEFAULT_MAX_RETRY_WAIT)
+    if max_wait is not None and max_wait < 0:
+        raise ImagefleetError('max_retry_wait must be 0 or more seconds (got %d)' % max_wait)

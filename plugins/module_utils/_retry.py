@@ -13,6 +13,7 @@ import time
 RETRY_STATUSES = frozenset((429, 500, 502, 503, 504))
 _BASE_DELAY = 0.5
 _MAX_DELAY = 30.0
+DEFAULT_MAX_RETRY_WAIT = 120
 
 
 def retry_after_seconds(value):
@@ -35,3 +36,22 @@ def backoff_delay(attempt, retry_after=None):
     if hinted is not None:
         return min(hinted, _MAX_DELAY)
     return random.uniform(0, min(_MAX_DELAY, _BASE_DELAY * (2 ** attempt)))
+
+
+def backoff_bound(attempt):
+    """The longest wait our own backoff would choose before this attempt."""
+    return min(_MAX_DELAY, _BASE_DELAY * (2 ** attempt))
+
+
+def hinted_wait(attempt, retry_after, max_wait):
+    """(seconds, beyond) for a Retry-After hint: the wait it asks for, and whether that is beyond our backoff.
+
+    None when the hint asks for more than max_wait: waiting part of it would only be refused again
+    (Docker Hub counts those refusals too), so the caller fails at once, naming the wait asked for.
+    """
+    hinted = retry_after_seconds(retry_after)
+    if hinted is None:
+        return backoff_delay(attempt), False
+    if hinted > max_wait:
+        return None
+    return hinted, hinted > backoff_bound(attempt)

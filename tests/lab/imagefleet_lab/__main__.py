@@ -12,8 +12,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import faultproxy, fixtures, fleet, server, spawn, state, tokenissuer
+from . import faultproxy, fixtures, fleet, quirkproxy, server, spawn, state, tokenissuer
 from .auth import AUTH_MODES
+from .certs import write_tls_files
 
 
 def cmd_up(args) -> dict:
@@ -26,7 +27,7 @@ def cmd_up(args) -> dict:
     if args.auth != "none" and not (args.user and args.password):
         raise SystemExit("--auth htpasswd needs --user and --password")
     auth = AUTH_MODES[args.auth](args.user, args.password, token_lifetime=args.token_lifetime,
-                                 token_advertised=args.token_advertised)
+                                 token_advertised=args.token_advertised, token_last_scope=args.token_last_scope)
     # A fresh data dir each time: fixtures are re-pushed and old uploads do not linger.
     directory = path.parent / "lab"
     shutil.rmtree(directory, ignore_errors=True)
@@ -92,6 +93,51 @@ def cmd_proxy(args) -> dict:
     return proxy
 
 
+def cmd_quirks(args) -> dict:
+    """Start (replacing one of the same state file) or stop a quirk proxy with its storage host and forward proxy."""
+    path = Path(args.state)
+    current = state.load(path)
+    if current:
+        spawn.stop(current["pid"], current["marker"])
+        path.unlink()
+    if args.action == "down":
+        return {"stopped": bool(current)}
+    directory = path.parent / (path.stem + "-files")
+    directory.mkdir(parents=True, exist_ok=True)
+    ports = [spawn.free_port() for _server in range(3)]
+    marker = str(path)
+    argv = ["quirks-serve", "--upstream", args.upstream, "--ports", ",".join(map(str, ports)),
+            "--lifetime", str(args.lifetime)]
+    scheme = "http"
+    answer = {}
+    if args.tls:
+        # The registry's certificate from one CA (given as ca_path), the storage host's from another
+        # (the "public" CA a default trust would hold).
+        for sub in ("registry-tls", "storage-tls"):
+            (directory / sub).mkdir(exist_ok=True)
+        registry_tls = write_tls_files(directory / "registry-tls")
+        storage_tls = write_tls_files(directory / "storage-tls", address=quirkproxy.STORAGE_HOST)
+        argv += ["--tls", ",".join([registry_tls["certificate"], registry_tls["key"],
+                                    storage_tls["certificate"], storage_tls["key"]])]
+        scheme = "https"
+        answer.update(ca_path=registry_tls["ca"], storage_ca_path=storage_tls["ca"])
+    url = f"{scheme}://127.0.0.1:{ports[0]}"
+    pid = spawn.start(argv + ["--marker", marker], url + faultproxy.CONTROL + "stats", path.with_suffix(".log"),
+                      verify=answer.get("ca_path", True))
+    answer.update(registry=f"127.0.0.1:{ports[0]}", url=url, pid=pid, upstream=args.upstream, marker=marker,
+                  storage=f"{quirkproxy.STORAGE_HOST}:{ports[1]}", forward_proxy=f"http://127.0.0.1:{ports[2]}")
+    state.save(path, answer)
+    return answer
+
+
+def cmd_quirks_serve(args) -> dict:
+    ports = [int(p) for p in args.ports.split(",")]
+    files = args.tls.split(",") if args.tls else None
+    quirkproxy.serve(args.upstream, *ports, lifetime=args.lifetime, proxy_tls=tuple(files[:2]) if files else None,
+                     storage_tls=tuple(files[2:]) if files else None)
+    return {"stopped": True}
+
+
 def cmd_run_killed(args) -> dict:
     return spawn.run_and_kill(args.argv, args.after)
 
@@ -108,6 +154,8 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--no-fixtures", action="store_true")
     up.add_argument("--token-lifetime", type=int, help="--auth token: seconds a token really lasts")
     up.add_argument("--token-advertised", type=int, help="--auth token: expires_in announced (may lie)")
+    up.add_argument("--token-last-scope", action="store_true",
+                    help="--auth token: the issuer honours only the last scope of a request")
     up.set_defaults(func=cmd_up)
 
     down = commands.add_parser("down", help="stop the lab registry and remove the state file")
@@ -126,13 +174,8 @@ def parser() -> argparse.ArgumentParser:
     for sub in (up, down, build):
         sub.add_argument("--state", default=state.default_path(), help="state file (env IMAGEFLEET_LAB_STATE)")
 
-    proxy = commands.add_parser("proxy", help="start or stop a fault-injecting proxy (faultproxy.py)")
-    proxy.add_argument("action", choices=["up", "down"])
-    proxy.add_argument("--state", required=True, help="the proxy's own state file")
-    proxy.add_argument("--upstream", help="host:port of the registry behind it")
+    proxy = _proxy_command(commands, "proxy", "start or stop a fault-injecting proxy (faultproxy.py)", cmd_proxy)
     proxy.add_argument("--rules", default="[]", help="JSON list of fault rules")
-    proxy.add_argument("--lifetime", type=float, default=900, help="seconds before it exits on its own")
-    proxy.set_defaults(func=cmd_proxy)
 
     proxy_serve = commands.add_parser("proxy-serve", help=argparse.SUPPRESS)
     proxy_serve.add_argument("--upstream", required=True)
@@ -141,6 +184,18 @@ def parser() -> argparse.ArgumentParser:
     proxy_serve.add_argument("--lifetime", type=float, default=900)
     proxy_serve.add_argument("--marker", help="identifies the process for `proxy down`")
     proxy_serve.set_defaults(func=cmd_proxy_serve)
+
+    quirks = _proxy_command(commands, "quirks", "start or stop a quirk proxy, its storage host and forward proxy (quirkproxy.py)",
+                            cmd_quirks)
+    quirks.add_argument("--tls", action="store_true", help="HTTPS proxy (lab CA) and storage host (a second CA)")
+
+    quirks_serve = commands.add_parser("quirks-serve", help=argparse.SUPPRESS)
+    quirks_serve.add_argument("--upstream", required=True)
+    quirks_serve.add_argument("--ports", required=True)
+    quirks_serve.add_argument("--tls")
+    quirks_serve.add_argument("--lifetime", type=float, default=900)
+    quirks_serve.add_argument("--marker")
+    quirks_serve.set_defaults(func=cmd_quirks_serve)
 
     killed = commands.add_parser("run-killed", help="run a command, SIGKILL it and all it started after --after seconds")
     killed.add_argument("--after", type=float, required=True)
@@ -153,6 +208,17 @@ def parser() -> argparse.ArgumentParser:
     issuer.add_argument("--config", required=True)
     issuer.set_defaults(func=cmd_issuer)
     return top
+
+
+def _proxy_command(commands, name: str, text: str, func):
+    """`NAME up|down --state --upstream --lifetime`, the shape of every helper proxy's command."""
+    sub = commands.add_parser(name, help=text)
+    sub.add_argument("action", choices=["up", "down"])
+    sub.add_argument("--state", required=True, help="the proxy's own state file")
+    sub.add_argument("--upstream", help="host:port of the registry behind it")
+    sub.add_argument("--lifetime", type=float, default=900, help="seconds before it exits on its own")
+    sub.set_defaults(func=func)
+    return sub
 
 
 def main(argv=None) -> int:

@@ -72,7 +72,8 @@ class HtpasswdAuth(LabAuth):
 
 class TokenAuth(LabAuth):
     """`auth: token` with a lab issuer: the user may pull and push, `reader` (same password) only
-    pull, anonymous only pull. Options: token_lifetime (real, seconds), token_advertised (expires_in)."""
+    pull, anonymous only pull. Options: token_lifetime (real, seconds), token_advertised (expires_in),
+    token_last_scope (the issuer honours only the last scope of a request)."""
 
     name = "token"
     reader = "reader"
@@ -88,6 +89,7 @@ class TokenAuth(LabAuth):
             "anonymous": ["pull"], "lifetime": lifetime,
             "advertised": int(self.options.get("token_advertised") or lifetime),
             "token_log": str(directory / "issued-tokens.log"),
+            "last_scope_only": bool(self.options.get("token_last_scope")),
         }
         config_path = directory / "issuer.json"
         config_path.write_text(json.dumps(config, indent=2), encoding="utf-8")

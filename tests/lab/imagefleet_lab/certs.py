@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""A throwaway CA and a server certificate for 127.0.0.1/localhost."""
+"""A throwaway CA and a server certificate for a loopback address (127.0.0.1/localhost by default)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def _pem_key(key) -> bytes:
                              serialization.NoEncryption())
 
 
-def write_tls_files(directory: Path) -> dict:
-    """Write ca.pem, server.pem, server-key.pem and cert-dir/ca.crt; return their paths.
+def write_tls_files(directory: Path, address: str = "127.0.0.1") -> dict:
+    """Write ca.pem, server.pem (for address), server-key.pem and cert-dir/ca.crt; return their paths.
 
     cert-dir holds only the CA as *.crt: the layout skopeo's and podman's --cert-dir read.
     """
@@ -49,9 +49,9 @@ def write_tls_files(directory: Path) -> dict:
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
                .sign(ca_key, hashes.SHA256()))
     server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = (_builder("127.0.0.1", "imagefleet lab CA", server_key.public_key())
+    server_cert = (_builder(address, "imagefleet lab CA", server_key.public_key())
                    .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                               x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                                                               x509.IPAddress(ipaddress.ip_address(address))]),
                                   critical=False)
                    .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)

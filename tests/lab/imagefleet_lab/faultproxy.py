@@ -183,9 +183,10 @@ class Handler(BaseHTTPRequestHandler):
             for key, value in response.getheaders():
                 if key.lower() in _HOP_BY_HOP or key.lower() == "content-length":
                     continue
-                if key.lower() == "location":
-                    # Keep redirects and upload sessions coming back through the proxy.
-                    value = value.replace("//" + self.state.upstream, "//" + self.headers.get("Host", ""))
+                value = self.rewrite_header(key, value)
+                if value is not None:
+                    self.send_header(key, value)
+            for key, value in self.extra_headers(response.status).items():
                 self.send_header(key, value)
             size = int(length) if length is not None else len(payload or b"")
             self.send_header("Content-Length", str(size))
@@ -195,6 +196,18 @@ class Handler(BaseHTTPRequestHandler):
             self._relay(response, payload, size, action, rate)
         finally:
             conn.close()
+
+    def rewrite_header(self, key: str, value: str) -> str | None:
+        """A response header as relayed (None drops it); subclasses change dialects here."""
+        if key.lower() == "location":
+            # Keep redirects and upload sessions coming back through the proxy.
+            value = value.replace("//" + self.state.upstream, "//" + self.headers.get("Host", ""))
+        return value
+
+    def extra_headers(self, status: int) -> dict:
+        """Headers to add to a relayed response."""
+        del status
+        return {}
 
     def _relay(self, response, payload, size, action, rate):
         sent = 0

@@ -25,7 +25,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start(args: list, probe_url: str, log_path: Path, wait: float = 15) -> int:
+def start(args: list, probe_url: str, log_path: Path, wait: float = 15, verify=True) -> int:
     """Run `python -m imagefleet_lab ARGS` detached; return its pid once probe_url answers."""
     env = dict(os.environ, PYTHONPATH=LAB_PATH)
     with open(log_path, "ab") as log:
@@ -36,7 +36,7 @@ def start(args: list, probe_url: str, log_path: Path, wait: float = 15) -> int:
     deadline = time.monotonic() + wait
     while True:
         try:
-            requests.get(probe_url, timeout=1)
+            requests.get(probe_url, timeout=1, verify=verify)
             return process.pid
         except requests.RequestException:
             pass

@@ -8,7 +8,9 @@
 Basic credentials answers `{"token": JWT, "expires_in": N}`. Grants are the
 intersection of what is asked and what the account may do (config `users`,
 `anonymous`), so a reader asking for push gets a token without it and the
-registry answers `insufficient_scope`. Wrong credentials get 401.
+registry answers `insufficient_scope`. Wrong credentials get 401. With
+`last_scope_only`, only the last `scope=` is honoured, as older GitLab, Harbor,
+Portus and docker_auth do.
 
 Every issued token is appended to `token_log` so that tests can grep output for them.
 """
@@ -140,7 +142,10 @@ class Handler(BaseHTTPRequestHandler):
         if query.get("service", [self.issuer.config["service"]])[0] != self.issuer.config["service"]:
             self._answer(400, {"errors": [{"code": "UNSUPPORTED", "message": "unknown service"}]})
             return
-        self._answer(200, self.issuer.token(account[0], account[1], query.get("scope", [])))
+        scopes = query.get("scope", [])
+        if self.issuer.config.get("last_scope_only"):
+            scopes = scopes[-1:]
+        self._answer(200, self.issuer.token(account[0], account[1], scopes))
 
 
 def serve(config_path: str, port: int, lifetime: float = 3600) -> None:

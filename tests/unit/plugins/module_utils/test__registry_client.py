@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
 import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from ansible_collections.imagefleet.registry.plugins.module_utils import _registry_client
+from ansible_collections.imagefleet.registry.plugins.module_utils import _auth, _registry_client
 from ansible_collections.imagefleet.registry.plugins.module_utils._credentials import Credentials
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import AuthError, NotFoundError, RegistryError
+from ansible_collections.imagefleet.registry.plugins.module_utils._notices import take as take_notices
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import BrokenTransferError, RegistryClient
 
 MANIFEST = json.dumps({'schemaVersion': 2, 'mediaType': 'application/vnd.oci.image.manifest.v1+json',
@@ -248,3 +250,54 @@ def test_proxy_and_ca_variables_are_read_once_per_host_and_still_honoured(monkey
     monkeypatch.setenv('HTTPS_PROXY', 'http://changed.example.com:1')
     # Looked up once per host: a later change of the environment is not read again for that host.
     assert client._proxies_for('https://reg.example.com/v2/manifests/x')['https'] == 'http://proxy.example.com:3128'
+
+
+def test_a_blob_redirect_is_followed_without_credentials_and_a_refused_head_becomes_a_ranged_get():
+    c = client([response(307, headers={'Location': 'https://storage.example/b?sig=1'})],
+               credentials=Credentials('u', 'p'))
+    c._challenge = _auth.parse_challenge('Basic realm="r"')
+    storage = FakeSession([response(403), response(206, headers={'Content-Range': 'bytes 0-0/1234'})])
+    c._foreign = storage
+    assert c.blob_size('a', 'sha256:' + 'c' * 64) == 1234
+    assert c.session.calls[0][2]['auth'] is not None
+    for method, url, kwargs in storage.calls:
+        assert url == 'https://storage.example/b?sig=1' and 'auth' not in kwargs
+        assert 'Authorization' not in (kwargs.get('headers') or {})
+    assert [call[0] for call in storage.calls] == ['HEAD', 'GET']
+    assert storage.calls[1][2]['headers']['Range'] == 'bytes=0-0'
+
+
+def test_a_redirect_from_https_to_http_is_refused_and_storage_errors_name_the_host():
+    c = client([response(302, headers={'Location': 'http://storage.example/b'})])
+    with pytest.raises(RegistryError, match='refusing to downgrade'):
+        c.open_blob('a', 'sha256:' + 'c' * 64)
+    c = client([response(307, headers={'Location': 'https://storage.example/b'})])
+    c._foreign = FakeSession([response(403)])
+    with pytest.raises(RegistryError, match='storage host storage.example .*refused GET'):
+        c.open_blob('a', 'sha256:' + 'c' * 64)
+
+
+def test_storage_hosts_trust_the_default_bundle_plus_ca_path(monkeypatch, tmp_path):
+    default, private = tmp_path / 'default.pem', tmp_path / 'private.pem'
+    default.write_text('DEFAULT\n')
+    private.write_text('PRIVATE\n')
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', str(default))
+    c = RegistryClient('reg.example', ca_path=str(private))
+    assert c._verify_for('https://reg.example/v2/') == str(private)
+    bundle = c._verify_for('https://storage.example/b')
+    with open(bundle) as handle:
+        assert handle.read() == 'DEFAULT\nPRIVATE\n'
+    c.close()
+    assert not os.path.exists(bundle)
+
+
+def test_a_retry_after_beyond_max_retry_wait_fails_naming_the_registry_and_the_wait(no_sleep):
+    c = client([response(429, headers={'Retry-After': '3600'})], max_retry_wait=60)
+    with pytest.raises(RegistryError, match=r'registry reg.example: GET /v2/a/manifests/1: the registry asks to wait 3600 seconds'):
+        c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert no_sleep == []
+    take_notices()
+    c = client([response(503, headers={'Retry-After': '45'}), response(200)], max_retry_wait=60)
+    c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert no_sleep == [45.0]
+    assert any('asked to wait 45 seconds' in text for text in take_notices())

@@ -15,7 +15,7 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 USER_NAME="${IMAGEFLEET_FRESH_USER:-imagefleet-fresh}"
 TARGETS=("${@:-demo}")
 # Installed by setup (hacking/ensure-tools.sh, test targets) or absent from a fresh machine.
-HIDDEN_PACKAGES=(docker-registry skopeo podman rsync jq wget sudo docker.io containerd chromium chromium-driver)
+HIDDEN_PACKAGES=('docker-registry' 'skopeo' 'podman' 'rsync' 'jq' 'wget' 'sudo' 'docker.io' 'containerd' 'chromium' 'chromium-driver')
 
 if [ "$(id -u)" -ne 0 ]; then
     echo "fresh-machine: run as root (it creates the user ${USER_NAME})" >&2

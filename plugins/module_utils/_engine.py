@@ -209,3 +209,16 @@ def gather(docker_host=None, timeout=DEFAULT_TIMEOUT, **tls):
         return host_inventory(client, docker_host, timeout)
     finally:
         client.close()
+
+
+class DockerEngine:
+    """The Docker Engine API (Docker, or Podman's service) beside _containerd.ContainerdEngine: gather() gives both
+    engines' ``{engine, images, containers}``."""
+
+    def __init__(self, docker_host=None, timeout=DEFAULT_TIMEOUT, **tls):
+        self.docker_host = docker_host
+        self.timeout = timeout
+        self.tls = tls
+
+    def gather(self):
+        return gather(self.docker_host, timeout=self.timeout, **self.tls)

@@ -27,6 +27,17 @@ that nothing legacy is hidden.
 
 One row per container, then one per image name no container on that host uses;
 a host whose engine could not be read gives one row carrying the error.
+
+containerd (image_host_info engine=containerd) keys images by name, not by id,
+and containerd 1.x converts a schema 1 image when it pulls it, keeping only the
+conversion under a digest no registry has. Such an image is judged by its
+source: the registry is asked about what the node holds (``repository@digest``),
+about the name it was pulled as (its tag, or its digest), and about the schema 1
+digest containerd 1.7.8+ records. What the node holds decides when the registry
+has it; else the source does: a schema 1 source is a legacy image (pinned by the
+schema 1 digest, so that mapping.json gives its replacement); a conversion on
+pull whose tag now resolves to a converted image is legacy too (the node has not
+pulled it again), its replacement being what the tag resolves to now.
 """
 
 from __future__ import annotations
@@ -45,6 +56,9 @@ NO_REGISTRY_NAME = 'local, not from a registry (no repo digest: built, imported 
 PODMAN_LOCAL_REGISTRY = 'localhost'
 
 _HEX_ID = re.compile(r'^(sha256:)?[0-9a-f]{12,64}$')
+_CRI_IMAGE_ID = re.compile(r'^sha256:[0-9a-f]{64}$')
+CONTAINERD = 'containerd'
+NOT_ON_NODE = 'the image is not in the node\'s image store any more'
 
 
 def is_legacy(row):
@@ -135,6 +149,9 @@ def plan_rows(engines):
         if error:
             rows.append(dict(_blank(host, error=error), _candidates=[]))
             continue
+        if (result.get('engine') or {}).get('name') == CONTAINERD:
+            rows.extend(_containerd_plan(host, result))
+            continue
         images = dict((image.get('id'), image) for image in result['images'])
         used = set()
         for container in result.get('containers') or []:
@@ -162,6 +179,97 @@ def plan_rows(engines):
     return rows
 
 
+def _containerd_sources(image):
+    """What the registry is asked about for a containerd image record: held (repository@digest the node holds), source
+    (the name it was pulled as), original (the schema 1 digest containerd 1.7.8+ records), converted (on pull)."""
+    ref = _parse(image['name'])
+    repository = '%s/%s' % (ref.registry, ref.repository)
+    original = image.get('schema1_digest')
+    return {
+        'held': '%s@%s' % (repository, image.get('digest')),
+        'source': str(ref),
+        'original': '%s@%s' % (repository, original) if original else None,
+        'converted': bool(image.get('converted_from_schema1')),
+    }
+
+
+def _containerd_row(host, record, **values):
+    if record is None:
+        return dict(_blank(host, error=NOT_ON_NODE, **values), _candidates=[])
+    sources = _containerd_sources(record)
+    candidates = []
+    for ref in (sources['held'], sources['source'], sources['original']):
+        if ref and ref not in candidates:
+            candidates.append(ref)
+    return dict(_blank(host, **values), _candidates=candidates, _containerd=sources)
+
+
+def _containerd_plan(host, result):
+    """Rows of one containerd host: per container, then per image name no container uses. The CRI's second record
+    of each image, named by its id (sha256:<config digest>), only serves to find a container's image by id."""
+    named, by_digest, by_id = {}, {}, {}
+    for image in result['images']:
+        name = image.get('name') or ''
+        if _CRI_IMAGE_ID.match(name):
+            by_id[name] = image
+        elif _parse(name) is not None:
+            named[name] = image
+            by_digest.setdefault(image.get('digest'), image)
+    rows, used = [], set()
+    for container in result.get('containers') or []:
+        reference = container.get('image')
+        image = named.get(reference) or by_digest.get((by_id.get(reference) or {}).get('digest'))
+        if image is not None:
+            used.add(image['name'])
+        rows.append(_containerd_row(host, image, container=container.get('name'), image=reference))
+    for name in sorted(named):
+        if name not in used:
+            rows.append(_containerd_row(host, named[name], image=name))
+    return rows
+
+
+def _pinned(info):
+    """repository@digest of what a reference resolved to."""
+    return '%s/%s@%s' % (info['registry'], info['repository'], info['digest'])
+
+
+def _switch_to(info):
+    """reference@digest to pull instead: the tag with what it resolves to now."""
+    return info['reference'] if '@' in info['reference'] else '%s@%s' % (info['reference'], info['digest'])
+
+
+def _fact(infos, reference):
+    if not reference:
+        return {}
+    return infos.get(reference) or {'reference': reference, 'exists': None, 'error': 'not inspected'}
+
+
+def _resolve_containerd(row, infos):
+    """image_digest, format, replacement and error of a containerd row (see the module docstring)."""
+    sources = row['_containerd']
+    held, source, original = (_fact(infos, sources[key]) for key in ('held', 'source', 'original'))
+    if held.get('exists'):
+        return dict(row, image_digest=sources['held'], format=held.get('format'), error=None)
+    now = source if source.get('exists') else None
+    stale = now is not None and now.get('format') not in LEGACY_FORMATS
+    if original.get('exists') or (now and not stale):
+        origin = original if original.get('exists') else now
+        return dict(row, image_digest=_pinned(origin), format=origin.get('format'), error=None,
+                    replacement=_switch_to(now) if stale else None)
+    if stale and sources['converted']:
+        # Converted from schema 1 on pull; the tag was converted since, and this node still has its own conversion.
+        return dict(row, image_digest=sources['held'], format=LEGACY_FORMATS[0], error=None, replacement=_switch_to(now))
+    if stale:
+        return dict(row, image_digest=sources['held'], error='%s; %s now resolves to %s (%s), which this node has not pulled'
+                    % (NOT_IN_REGISTRY, sources['source'], _pinned(now), now.get('format')))
+    failed = next((info for info in (held, source, original) if info and info.get('exists') is None), None)
+    error = (failed.get('error') or 'not inspected') if failed else NOT_IN_REGISTRY
+    if sources['converted']:
+        return dict(row, image_digest=sources['held'], format=LEGACY_FORMATS[0],
+                    error='converted from schema 1 on pull; its source %s cannot be told: %s' % (sources['source'], error))
+    return dict(row, image_digest=sources['held'], error=error)
+
+
 def host_references(engines):
     """Every reference the registries must be asked about for these hosts, once each, sorted."""
     return sorted(set(ref for row in plan_rows(engines) for ref in row['_candidates']))
@@ -169,6 +277,8 @@ def host_references(engines):
 
 def _resolve(row, infos):
     """Fill image_digest, format and error of a planned row from the registry facts of its candidates."""
+    if row.get('_containerd'):
+        return _resolve_containerd(row, infos)
     facts = [infos.get(ref) or {'reference': ref, 'exists': None, 'error': 'not inspected'} for ref in row['_candidates']]
     existing = [info for info in facts if info.get('exists')]
     if existing:
@@ -213,7 +323,8 @@ def _replacement(row, by_digest, by_reference):
         ref = _parse(row['image']) if row['image'] else None
         entry = by_reference.get(str(ref)) if ref else None
     if entry is None:
-        return None
+        # What host_rows found itself: the tag a containerd node has not pulled again.
+        return row.get('replacement')
     return '%s@%s' % (entry['new_reference'], entry['new_digest'])
 
 

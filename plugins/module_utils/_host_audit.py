@@ -233,9 +233,10 @@ def _pinned(info):
     return '%s/%s@%s' % (info['registry'], info['repository'], info['digest'])
 
 
-def _switch_to(info):
-    """reference@digest to pull instead: the tag with what it resolves to now."""
-    return info['reference'] if '@' in info['reference'] else '%s@%s' % (info['reference'], info['digest'])
+def _not_pulled(sources, now):
+    """Why a conversion on pull is still legacy although its tag is not."""
+    return ('converted from schema 1 on pull; %s now resolves to %s (%s), which this node has not pulled again'
+            % (sources['source'], _pinned(now), now.get('format')))
 
 
 def _fact(infos, reference):
@@ -254,11 +255,10 @@ def _resolve_containerd(row, infos):
     stale = now is not None and now.get('format') not in LEGACY_FORMATS
     if original.get('exists') or (now and not stale):
         origin = original if original.get('exists') else now
-        return dict(row, image_digest=_pinned(origin), format=origin.get('format'), error=None,
-                    replacement=_switch_to(now) if stale else None)
+        return dict(row, image_digest=_pinned(origin), format=origin.get('format'), error=_not_pulled(sources, now) if stale else None)
     if stale and sources['converted']:
         # Converted from schema 1 on pull; the tag was converted since, and this node still has its own conversion.
-        return dict(row, image_digest=sources['held'], format=LEGACY_FORMATS[0], error=None, replacement=_switch_to(now))
+        return dict(row, image_digest=sources['held'], format=LEGACY_FORMATS[0], error=_not_pulled(sources, now))
     if stale:
         return dict(row, image_digest=sources['held'], error='%s; %s now resolves to %s (%s), which this node has not pulled'
                     % (NOT_IN_REGISTRY, sources['source'], _pinned(now), now.get('format')))
@@ -322,9 +322,12 @@ def _replacement(row, by_digest, by_reference):
     else:
         ref = _parse(row['image']) if row['image'] else None
         entry = by_reference.get(str(ref)) if ref else None
+    if entry is None and is_legacy(row) and row['image']:
+        # A schema 1 image the node holds under a digest of its own (containerd's conversion on pull): by its tag.
+        ref = _parse(row['image'])
+        entry = by_reference.get(str(ref)) if ref else None
     if entry is None:
-        # What host_rows found itself: the tag a containerd node has not pulled again.
-        return row.get('replacement')
+        return None
     return '%s@%s' % (entry['new_reference'], entry['new_digest'])
 
 

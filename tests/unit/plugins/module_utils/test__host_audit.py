@@ -172,3 +172,97 @@ def test_normalize_rows_orders_and_checks():
     assert all(set(r) == set(ROW_FIELDS) for r in rows)
     with pytest.raises(ImagefleetError, match='host row 0 has no host'):
         normalize_rows([{'image': 'x'}])
+
+
+# A Kubernetes node's containerd 1.6 (image_host_info engine=containerd): legacy/app:1 (schema 1, OLD at the registry)
+# was converted on pull and is held under LOCAL, which no registry has; converted/app:1 (NEW) was pulled as it is. The
+# CRI keeps a second record of each image under its id.
+LOCAL = 'sha256:' + '4' * 64
+CRI_ID = 'sha256:' + 'c' * 64
+
+
+def containerd_node(legacy_labels=None, converted=True):
+    legacy = {'name': '%s/legacy/app:1' % REG, 'digest': LOCAL, 'labels': legacy_labels or {},
+              'converted_from_schema1': converted, 'schema1_digest': (legacy_labels or {}).get('io.containerd.image/converted-docker-schema1')}
+    return {
+        'engine': {'name': 'containerd', 'namespace': 'k8s.io'},
+        'images': [
+            legacy,
+            {'name': '%s/converted/app:1' % REG, 'digest': NEW, 'labels': {}, 'converted_from_schema1': False, 'schema1_digest': None},
+            dict(legacy, name=CRI_ID),
+        ],
+        'containers': [
+            {'id': 'c1', 'name': 'shop/web-0/app', 'image': '%s/legacy/app:1' % REG},
+            {'id': 'c2', 'name': 'shop/web-1/app', 'image': CRI_ID},     # by id: the CRI record leads to legacy/app:1
+            {'id': 'c3', 'name': 'shop/gone-0/app', 'image': '%s/removed/app:1' % REG},
+        ],
+    }
+
+
+CONTAINERD_INFOS = [
+    {'reference': '%s/legacy/app@%s' % (REG, LOCAL), 'exists': False},
+    {'reference': '%s/legacy/app:1' % REG, 'registry': REG, 'repository': 'legacy/app', 'exists': True, 'format': 'v2s1', 'digest': OLD},
+    {'reference': '%s/converted/app@%s' % (REG, NEW), 'exists': True, 'format': 'v2s2', 'digest': NEW},
+    {'reference': '%s/converted/app:1' % REG, 'registry': REG, 'repository': 'converted/app', 'exists': True, 'format': 'v2s2', 'digest': NEW},
+]
+
+
+def test_containerd_references_are_what_the_node_holds_and_what_it_was_pulled_as():
+    refs = host_references({'node': containerd_node()})
+    assert refs == sorted(['%s/legacy/app@%s' % (REG, LOCAL), '%s/legacy/app:1' % REG,
+                           '%s/converted/app@%s' % (REG, NEW), '%s/converted/app:1' % REG])
+
+
+def test_containerd_conversion_on_pull_is_judged_by_its_source():
+    rows = apply_replacements(host_rows({'node': containerd_node()}, CONTAINERD_INFOS), MAPPING)
+    by = dict((r['container'] or r['image'], r) for r in rows)
+    assert sorted(by) == ['%s/converted/app:1' % REG, 'shop/gone-0/app', 'shop/web-0/app', 'shop/web-1/app']
+    for name in ('shop/web-0/app', 'shop/web-1/app'):
+        assert by[name]['format'] == 'v2s1' and by[name]['error'] is None, by[name]
+        assert by[name]['image_digest'] == '%s/legacy/app@%s' % (REG, OLD)
+        assert by[name]['replacement'] == '%s/converted/app:1@%s' % (REG, NEW)
+    fine = by['%s/converted/app:1' % REG]
+    assert fine['format'] == 'v2s2' and fine['image_digest'] == '%s/converted/app@%s' % (REG, NEW) and fine['replacement'] is None
+    assert by['shop/gone-0/app']['error'] == "the image is not in the node's image store any more"
+    assert host_totals(rows)['legacy_containers'] == 2
+
+
+def test_containerd_conversion_whose_tag_was_converted_since_is_flagged():
+    infos = CONTAINERD_INFOS[:1] + [dict(CONTAINERD_INFOS[1], format='v2s2', digest=NEW)] + CONTAINERD_INFOS[2:]
+    rows = host_rows({'node': containerd_node()}, infos)
+    legacy = next(r for r in rows if r['container'] == 'shop/web-0/app')
+    assert legacy['format'] == 'v2s1' and legacy['image_digest'] == '%s/legacy/app@%s' % (REG, LOCAL)
+    assert legacy['error'] == ('converted from schema 1 on pull; %s/legacy/app:1 now resolves to %s/legacy/app@%s (v2s2), '
+                               'which this node has not pulled again' % (REG, REG, NEW))
+    # The node's digest is no schema 1 digest of the mapping: the replacement is found by the tag it was pulled as.
+    replaced = dict((r['container'], r['replacement']) for r in apply_replacements(rows, MAPPING))
+    assert replaced['shop/web-0/app'] == '%s/converted/app:1@%s' % (REG, NEW)
+    assert not any(r['replacement'] for r in apply_replacements(rows, []))
+    # Without a conversion mark, only staleness is known: format unknown, and why.
+    rows = host_rows({'node': containerd_node(converted=False)}, infos)
+    stale = next(r for r in rows if r['container'] == 'shop/web-0/app')
+    assert stale['format'] is None and 'now resolves to %s/legacy/app@%s (v2s2)' % (REG, NEW) in stale['error']
+
+
+def test_containerd_records_the_schema1_digest_since_1_7_8():
+    node = containerd_node({'io.containerd.image/converted-docker-schema1': OLD})
+    backup = {'reference': '%s/legacy/app@%s' % (REG, OLD), 'registry': REG, 'repository': 'legacy/app', 'exists': True,
+              'format': 'v2s1', 'digest': OLD}
+    moved = dict(CONTAINERD_INFOS[1], format='v2s2', digest=NEW)
+    assert backup['reference'] in host_references({'node': node})
+    rows = apply_replacements(host_rows({'node': node}, [CONTAINERD_INFOS[0], moved, backup] + CONTAINERD_INFOS[2:]), MAPPING)
+    legacy = next(r for r in rows if r['container'] == 'shop/web-0/app')
+    assert legacy['format'] == 'v2s1' and legacy['image_digest'] == backup['reference'] and 'not pulled again' in legacy['error']
+    assert legacy['replacement'] == '%s/converted/app:1@%s' % (REG, NEW)     # the mapping's, by the schema 1 digest
+
+
+def test_containerd_source_that_cannot_be_read():
+    infos = [CONTAINERD_INFOS[0], {'reference': '%s/legacy/app:1' % REG, 'exists': None, 'error': 'registry down'}]
+    rows = host_rows({'node': containerd_node()}, infos)
+    legacy = next(r for r in rows if r['container'] == 'shop/web-0/app')
+    assert legacy['format'] == 'v2s1' and 'registry down' in legacy['error'] and 'converted from schema 1' in legacy['error']
+    plain = next(r for r in host_rows({'node': containerd_node(converted=False)}, infos) if r['container'] == 'shop/web-0/app')
+    assert plain['format'] is None and plain['error'] == 'registry down'
+    gone = [CONTAINERD_INFOS[0], {'reference': '%s/legacy/app:1' % REG, 'exists': False}]
+    plain = next(r for r in host_rows({'node': containerd_node(converted=False)}, gone) if r['container'] == 'shop/web-0/app')
+    assert plain['error'] == NOT_IN_REGISTRY

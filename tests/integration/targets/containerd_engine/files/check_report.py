@@ -19,14 +19,14 @@ entry = next(e for e in mapping if e['old_reference'] == schema1 and e['new_refe
 repository = schema1.rsplit(':', 1)[0]
 by = dict(((r['host'], r['container'] or r['image']), r) for r in rows)
 legacy, fine = by[('node-1', 'shop/web-0/app')], by[('node-1', 'shop/web-1/app')]
-assert legacy['image'] == schema1 and legacy['format'] == 'v2s1' and legacy['error'] is None, legacy
+assert legacy['image'] == schema1 and legacy['format'] == 'v2s1', legacy
 assert fine['image'] == converted and fine['format'] == 'v2s2' and fine['error'] is None, fine
 assert fine['image_digest'] == converted.rsplit(':', 1)[0] + '@' + entry['new_digest'] and fine['replacement'] is None, fine
 node_rows = [r for r in rows if r['host'] == 'node-1']
 assert len(node_rows) == 2, node_rows      # the containers; their images (and the CRI's id records) are not repeated
 if case == 'fine':
     # Judged by its source: the tag it was pulled from is schema 1; the replacement is migrate's conversion.
-    assert legacy['image_digest'] == '%s@%s' % (repository, schema1_digest), legacy
+    assert legacy['image_digest'] == '%s@%s' % (repository, schema1_digest) and legacy['error'] is None, legacy
     assert legacy['replacement'] == '%s@%s' % (entry['new_reference'], entry['new_digest']), legacy
     errors = dict((r['host'], r['error']) for r in rows if r['host'] != 'node-1')
     assert sorted(errors) == ['node-absent', 'node-badns', 'node-nobody'], rows
@@ -38,10 +38,11 @@ if case == 'fine':
     assert '## node-1' in markdown and 'shop/web-0/app' in markdown and legacy['replacement'] in markdown, markdown
     assert 'shop/web-1/app' not in markdown, markdown
 else:
-    # The tag now resolves to its in-place conversion, which the node has not pulled: still flagged, with the tag's
-    # current digest to switch to; the node's own copy (a digest no registry has) is what it holds.
+    # The tag now resolves to its in-place conversion (the same bytes as migrate's), which the node has not pulled: still
+    # flagged, saying so; what it holds is its own copy (a digest no registry has); the replacement is found by its tag.
     assert legacy['image_digest'].startswith(repository + '@sha256:') and legacy['image_digest'] != '%s@%s' % (
         repository, schema1_digest), legacy
-    assert legacy['replacement'].startswith(schema1 + '@sha256:'), legacy
-    assert legacy['replacement'].rsplit('@', 1)[1] == entry['new_digest'], (legacy, entry)   # same bytes as migrate's
+    assert legacy['error'] == ('converted from schema 1 on pull; %s now resolves to %s@%s (v2s2), which this node has not'
+                               ' pulled again' % (schema1, repository, entry['new_digest'])), legacy
+    assert legacy['replacement'] == '%s@%s' % (entry['new_reference'], entry['new_digest']), legacy
 print('%s: %d rows, as expected' % (report, len(rows)))

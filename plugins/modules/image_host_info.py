@@ -220,10 +220,12 @@ images:
     id:
       description: Image id (digest of its config), as V(sha256:<hex>).
       type: str
+      returned: with O(engine=docker)
       sample: sha256:62270faca824decaac9bff081a701f5eb9989c5dd045e7021281d3ff88129a76
     repo_tags:
       description: Its C(repository:tag) names; empty for an untagged image.
       type: list
+      returned: with O(engine=docker)
       elements: str
       sample: [registry.example.com/app:1.0]
     repo_digests:
@@ -234,14 +236,17 @@ images:
           registry about them.
       type: list
       elements: str
+      returned: with O(engine=docker)
       sample: [registry.example.com/app@sha256:f3d4aa86e7679acbde8c5171e4093c91114e252207c691efa7940291fe0cc1d7]
     created:
       description: When the image was built, ISO 8601 in UTC.
       type: str
+      returned: with O(engine=docker)
       sample: '2026-11-28T13:49:26Z'
     size:
       description: Size in bytes as the engine reports it.
       type: int
+      returned: with O(engine=docker)
       sample: 11329
 containers:
   description: Every container, running or not, sorted by RV(containers[].name).

@@ -6,8 +6,8 @@
 # A Kubernetes node's containerd in the lab: Debian's containerd (1.6, installed here with apt-get as root) started
 # with its own config, root, state and socket under a temporary folder, and stopped on exit whatever happens. Its CRI
 # plugin runs, so images pulled into namespace k8s.io get the CRI's records (a second name, sha256:<image id>).
-# Nothing may look up a registry outside loopback: HTTP(S)_PROXY point at a loopback sink (docker_engine's) that
-# refuses and counts every request, and the test ends by checking it saw none.
+# Nothing may look up a registry outside loopback: HTTP(S)_PROXY point at a loopback sink that
+# refuses and counts every request (setup_lab_shell's sink_up), and the test ends by checking it saw none.
 #
 # The node pulls from the lab registry a schema 1 image (kube/app:1, which containerd 1.6 converts on pull and keeps
 # under a digest the registry does not have) and that image's conversion made by the migrate playbook (which wrote
@@ -37,21 +37,10 @@ if [ "$(dpkg-query -W -f='${db:Status-Status}' containerd 2>/dev/null || true)" 
         || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y containerd; }
 fi
 
-free_port() { "${PYTHON}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-pids=()
-stop_pids() { local pid; for pid in "${pids[@]}"; do kill "${pid}" 2>/dev/null; wait "${pid}" 2>/dev/null; done; }
-on_exit stop_pids
-
 set -x
 chmod 0755 "${WORK}"     # nobody must reach the socket itself to be refused by it
 
-# --- a dead end for everything outside loopback ---------------------------------------------------------------------
-SINK_LOG="${WORK}/outside-requests.log"
-SINK_PORT="$(free_port)"
-PYTHONPATH="${ROOT}/tests/lab" "${PYTHON}" "${HERE}/../docker_engine/files/sink_proxy.py" "${SINK_PORT}" "${SINK_LOG}" 1800 &
-pids+=($!)
-export HTTPS_PROXY="http://127.0.0.1:${SINK_PORT}" HTTP_PROXY="http://127.0.0.1:${SINK_PORT}" NO_PROXY=127.0.0.1,localhost
-export https_proxy="${HTTPS_PROXY}" http_proxy="${HTTP_PROXY}" no_proxy="${NO_PROXY}"
+sink_up     # a dead end for everything outside loopback
 
 lab_up lab >"${WORK}/lab.json"
 REG="$(json "${WORK}/lab.json" 'd["registry"]')"
@@ -166,8 +155,4 @@ cat "${REPORT}/hosts.md"
 audit "${WORK}/node.ini" "${REPORT}" "$@" | tee "${WORK}/again.log"     # a re-run over an unchanged node changes nothing
 grep -Eq '^node-1 +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' "${WORK}/again.log"
 
-# Nothing was looked up outside loopback.
-if [ -s "${SINK_LOG}" ]; then
-    echo "requests that tried to leave loopback:" >&2; cat "${SINK_LOG}" >&2; exit 1
-fi
-echo "outside requests: 0"
+sink_empty     # nothing was looked up outside loopback

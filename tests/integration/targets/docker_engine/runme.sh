@@ -42,7 +42,6 @@ fi
 # Debian's CLI, which speaks BuildKit itself: a newer docker CLI elsewhere on PATH may lack the buildx plugin.
 DOCKER_CLI=/usr/bin/docker
 
-free_port() { "${PYTHON}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 pids=()
 stop_pids() { local pid; for pid in "${pids[@]}"; do kill "${pid}" 2>/dev/null; wait "${pid}" 2>/dev/null; done; }
 on_exit stop_pids
@@ -50,13 +49,7 @@ on_exit stop_pids
 set -x
 chmod 0755 "${WORK}"     # nobody must reach the socket itself to be refused by it (part 3)
 
-# --- a dead end for everything outside loopback ---------------------------------------------------------------------
-SINK_LOG="${WORK}/outside-requests.log"
-SINK_PORT="$(free_port)"
-PYTHONPATH="${ROOT}/tests/lab" "${PYTHON}" "${HERE}/files/sink_proxy.py" "${SINK_PORT}" "${SINK_LOG}" 1800 &
-pids+=($!)
-export HTTPS_PROXY="http://127.0.0.1:${SINK_PORT}" HTTP_PROXY="http://127.0.0.1:${SINK_PORT}" NO_PROXY=127.0.0.1,localhost
-export https_proxy="${HTTPS_PROXY}" http_proxy="${HTTP_PROXY}" no_proxy="${NO_PROXY}"
+sink_up     # a dead end for everything outside loopback
 
 lab_up lab >"${WORK}/lab.json"
 REG="$(json "${WORK}/lab.json" 'd["registry"]')"
@@ -233,10 +226,7 @@ print('hosts.json: %d rows, as expected' % len(rows))
 PY
 
 # Nothing was looked up outside loopback: not the local image at Docker Hub, not a base image, not the tarball.
-if [ -s "${SINK_LOG}" ]; then
-    echo "requests that tried to leave loopback:" >&2; cat "${SINK_LOG}" >&2; exit 1
-fi
-echo "outside requests: 0"
+sink_empty
 # ... and the sink does catch such a lookup: the local image's name asked about as the audit used to (by its tag, at
 # Docker Hub) reaches it.
 ansible localhost -i "${HERE}/inventory" -e "ansible_python_interpreter=${PYTHON}" -m imagefleet.registry.image_manifest_info \

@@ -6,8 +6,8 @@
 # Sourced by runme.sh targets that run against lab registries of their own:
 #   source "${HERE}/../setup_lab_shell/lab.sh" TARGET_NAME      (alias: needs/target/setup_lab_shell)
 # Sets ROOT (the collection), PYTHON and WORK (a temporary folder), exports ANSIBLE_COLLECTIONS_PATH, and offers
-# lab, lab_up, play, json and on_exit. On exit, every lab started with lab_up is stopped, the on_exit commands
-# run, and WORK is removed, whatever happened.
+# lab, lab_up, play, json, on_exit, free_port, sink_up and sink_empty. On exit, the on_exit commands run, every lab
+# started with lab_up and the sink are stopped, and WORK is removed, whatever happened.
 
 # The collection root is the nearest folder above with a galaxy.yml: ansible-test runs a copy of the target.
 ROOT="${HERE:?set HERE to the target folder before sourcing lab.sh}"
@@ -60,10 +60,36 @@ VARS
 # on_exit COMMAND...: run at exit, before the labs stop (newest first).
 on_exit() { _LAB_EXIT=("$*" "${_LAB_EXIT[@]}"); }
 
+# free_port: a free TCP port on 127.0.0.1.
+free_port() { "${PYTHON}" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# sink_up: a dead end for everything outside loopback. HTTP(S)_PROXY (both spellings) point at a loopback sink
+# (sink_proxy.py) that refuses every request and writes it to SINK_LOG; loopback itself is in NO_PROXY.
+_LAB_SINK_PID=
+sink_up() {
+    SINK_LOG="${WORK}/outside-requests.log"
+    local port
+    port="$(free_port)"
+    PYTHONPATH="${ROOT}/tests/lab" "${PYTHON}" "${ROOT}/tests/integration/targets/setup_lab_shell/sink_proxy.py" \
+        "${port}" "${SINK_LOG}" 1800 &
+    _LAB_SINK_PID=$!
+    export HTTPS_PROXY="http://127.0.0.1:${port}" HTTP_PROXY="http://127.0.0.1:${port}" NO_PROXY=127.0.0.1,localhost
+    export https_proxy="${HTTPS_PROXY}" http_proxy="${HTTP_PROXY}" no_proxy="${NO_PROXY}"
+}
+
+# sink_empty: fail listing every request that tried to leave loopback since sink_up.
+sink_empty() {
+    if [ -s "${SINK_LOG}" ]; then
+        echo "requests that tried to leave loopback:" >&2; cat "${SINK_LOG}" >&2; return 1
+    fi
+    echo "outside requests: 0"
+}
+
 _lab_cleanup() {
     set +e
     local command state
     for command in "${_LAB_EXIT[@]}"; do eval "${command}"; done
+    if [ -n "${_LAB_SINK_PID}" ]; then kill "${_LAB_SINK_PID}" 2>/dev/null; wait "${_LAB_SINK_PID}" 2>/dev/null; fi
     for state in "${_LAB_STATES[@]}"; do
         [ -f "${state}" ] && lab down --state "${state}" >/dev/null
     done

@@ -227,7 +227,12 @@ class ContainerdEngine:
         ids = [line.strip() for line in self.ctr('containers', 'ls', '-q').splitlines() if line.strip()]
         containers = []
         for container_id in ids:
-            text = self.ctr('containers', 'info', container_id)
+            try:
+                text = self.ctr('containers', 'info', container_id)
+            except ImagefleetError as exc:
+                if 'not found' in exc.message:
+                    continue    # removed since `containers ls`: the kubelet does that all the time
+                raise
             try:
                 info = json.loads(text)
             except ValueError:

@@ -37,7 +37,8 @@ digest containerd 1.7.8+ records. What the node holds decides when the registry
 has it; else the source does: a schema 1 source is a legacy image (pinned by the
 schema 1 digest, so that mapping.json gives its replacement); a conversion on
 pull whose tag now resolves to a converted image is legacy too (the node has not
-pulled it again), its replacement being what the tag resolves to now.
+pulled it again; its error says so), its replacement found in mapping.json by
+that tag.
 """
 
 from __future__ import annotations
@@ -233,10 +234,10 @@ def _pinned(info):
     return '%s/%s@%s' % (info['registry'], info['repository'], info['digest'])
 
 
-def _not_pulled(sources, now):
-    """Why a conversion on pull is still legacy although its tag is not."""
-    return ('converted from schema 1 on pull; %s now resolves to %s (%s), which this node has not pulled again'
-            % (sources['source'], _pinned(now), now.get('format')))
+def _not_pulled(sources, now, what='converted from schema 1 on pull'):
+    """Why what a node holds is not what its tag is (any more)."""
+    return ('%s; %s now resolves to %s (%s), which this node has not pulled again'
+            % (what, sources['source'], _pinned(now), now.get('format')))
 
 
 def _fact(infos, reference):
@@ -260,8 +261,7 @@ def _resolve_containerd(row, infos):
         # Converted from schema 1 on pull; the tag was converted since, and this node still has its own conversion.
         return dict(row, image_digest=sources['held'], format=LEGACY_FORMATS[0], error=_not_pulled(sources, now))
     if stale:
-        return dict(row, image_digest=sources['held'], error='%s; %s now resolves to %s (%s), which this node has not pulled'
-                    % (NOT_IN_REGISTRY, sources['source'], _pinned(now), now.get('format')))
+        return dict(row, image_digest=sources['held'], error=_not_pulled(sources, now, NOT_IN_REGISTRY))
     failed = next((info for info in (held, source, original) if info and info.get('exists') is None), None)
     error = (failed.get('error') or 'not inspected') if failed else NOT_IN_REGISTRY
     if sources['converted']:
@@ -279,7 +279,7 @@ def _resolve(row, infos):
     """Fill image_digest, format and error of a planned row from the registry facts of its candidates."""
     if row.get('_containerd'):
         return _resolve_containerd(row, infos)
-    facts = [infos.get(ref) or {'reference': ref, 'exists': None, 'error': 'not inspected'} for ref in row['_candidates']]
+    facts = [_fact(infos, ref) for ref in row['_candidates']]
     existing = [info for info in facts if info.get('exists')]
     if existing:
         chosen = next((info for info in existing if info.get('format') in LEGACY_FORMATS), existing[0])
@@ -314,17 +314,16 @@ def normalize_rows(rows):
 
 def _replacement(row, by_digest, by_reference):
     """The new reference@digest of a row's image from the mapping, None when it was not converted."""
+    entry = None
     if row['image_digest']:
         digest = row['image_digest'].rsplit('@', 1)[-1]
         entries = by_digest.get(digest) or []
         repository = _repository(row['image_digest'])
         entry = next((e for e in entries if _repository(e['old_reference']) == repository), entries[0] if entries else None)
-    else:
+    # By name: a row without a digest, or a schema 1 image held under a digest of its own (containerd's conversion on
+    # pull, whose tag may have been converted in place since).
+    if entry is None and (not row['image_digest'] or is_legacy(row)):
         ref = _parse(row['image']) if row['image'] else None
-        entry = by_reference.get(str(ref)) if ref else None
-    if entry is None and is_legacy(row) and row['image']:
-        # A schema 1 image the node holds under a digest of its own (containerd's conversion on pull): by its tag.
-        ref = _parse(row['image'])
         entry = by_reference.get(str(ref)) if ref else None
     if entry is None:
         return None

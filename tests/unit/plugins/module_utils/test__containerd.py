@@ -135,6 +135,12 @@ def test_gather(monkeypatch):
     assert all(call.split()[0] in ('version', 'namespaces', 'content', 'images', 'containers') for call in fake.calls)
 
 
+def test_container_removed_while_reading(monkeypatch):
+    gone = 'ctr: container "legacy1" in namespace "k8s.io": not found'
+    ctd, dummy = engine(dict(NODE, **{'containers info legacy1': (1, '', gone)}), monkeypatch)
+    assert ctd.gather()['containers'] == []
+
+
 def test_unknown_namespace_is_an_error_not_an_empty_node(monkeypatch):
     ctd, fake = engine(dict(NODE, **{'namespaces ls -q': (0, 'default\nmoby\n', '')}), monkeypatch)
     with pytest.raises(ImagefleetError) as info:

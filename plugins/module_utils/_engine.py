@@ -221,4 +221,4 @@ class DockerEngine:
         self.tls = tls
 
     def gather(self):
-        return gather(self.docker_host, timeout=self.timeout, **self.tls)
+        return gather(docker_host=self.docker_host, timeout=self.timeout, **self.tls)

@@ -10,7 +10,7 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.imagefleet.registry.plugins.module_utils import _engine
+from ansible_collections.imagefleet.registry.plugins.module_utils import _containerd, _engine
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.modules import image_host_info
 
@@ -97,3 +97,34 @@ def test_client_cert_needs_key(capsys, gathered):
     assert code == 1
     assert 'client_key' in result['msg']
     assert not gathered
+
+
+CONTAINERD_FACTS = {
+    'engine': {'name': 'containerd', 'version': '1.6.20', 'api_version': None, 'namespace': 'k8s.io'},
+    'images': [{'name': 'reg/a:1', 'digest': 'sha256:' + 'd' * 64, 'media_type': 'application/vnd.oci.image.manifest.v1+json',
+                'labels': {}, 'converted_from_schema1': True, 'schema1_digest': None}],
+    'containers': [{'id': 'c1', 'name': 'shop/web-0/app', 'image': 'reg/a:1', 'labels': {}, 'pod_name': 'web-0',
+                    'pod_namespace': 'shop', 'container_name': 'app'}],
+}
+
+
+def test_containerd_through_ctr_without_the_docker_sdk(capsys, monkeypatch):
+    engines = []
+
+    def fake_gather(self):
+        engines.append(self)
+        return CONTAINERD_FACTS
+
+    monkeypatch.setattr(_engine, 'HAS_DOCKER', False)
+    monkeypatch.setattr(_containerd.ContainerdEngine, 'gather', fake_gather)
+    monkeypatch.setenv('CONTAINERD_ADDRESS', '/run/k3s/containerd/containerd.sock')
+    code, result = run(capsys, {'engine': 'containerd', 'ctr_path': '/bin/sh', '_ansible_check_mode': True})
+    assert code == 0 and result['changed'] is False
+    assert result['images'] == CONTAINERD_FACTS['images'] and result['containers'] == CONTAINERD_FACTS['containers']
+    ctd = engines[0]
+    assert (ctd.ctr_path, ctd.address, ctd.namespace, ctd.timeout) == ('/bin/sh', '/run/k3s/containerd/containerd.sock', 'k8s.io', 60)
+
+
+def test_containerd_without_ctr(capsys, monkeypatch):
+    code, result = run(capsys, {'engine': 'containerd', 'ctr_path': '/nonexistent/ctr'})
+    assert code == 1 and 'ctr' in result['msg']

@@ -11,10 +11,16 @@ class ModuleDocFragment:
 options:
   username:
     description:
-      - Username for every registry this task talks to that has no entry in O(registry_credentials).
+      - Username sent to B(every) registry this task talks to that has no entry in O(registry_credentials): the
+        source, the destination, and any other registry a reference names. Prefer O(registry_credentials), which
+        gives each registry only its own credentials (as C(skopeo copy --src-creds/--dest-creds) does).
       - When neither is given, credentials come from the Docker config file (see O(auth_file)), including
         C(credHelpers) and C(credsStore) credential helpers, exactly as C(docker pull) would find them;
         otherwise access is anonymous.
+      - Whichever way they are found, credentials are only sent to the scheme, host and port the registry was
+        addressed on (and, for a bearer-token registry, to its token service over https, or over plain HTTP on
+        loopback or the registry's own host when it is in O(insecure_registries)); never to another host an
+        upload location, a C(Link) page or a redirect points at.
     type: str
   password:
     description:
@@ -22,7 +28,9 @@ options:
     type: str
   registry_credentials:
     description:
-      - Credentials per registry, for tasks that talk to several registries (for example a source and a destination).
+      - Credentials per registry; the recommended way to give credentials. Each registry gets only its own, so a
+        source cannot learn the destination's password (O(username) and O(password) go to every registry without an
+        entry here).
       - Takes precedence over O(username) and the Docker config for the registries it names.
     type: list
     elements: dict
@@ -68,6 +76,8 @@ options:
       - Seconds to wait for a registry to answer, for the connection and for each read; a registry that stays
         silent longer counts as a failed try (see O(retries)).
       - A registry that never answers fails the task after about (O(retries) + 1) times this, plus the waits between tries.
+      - Besides, no request may take longer than five times this in all (its headers and body; a blob body is bounded
+        by its size instead): an answer that trickles in is cut off then and fails without another try.
     type: int
     default: 60
   retries:
@@ -99,6 +109,13 @@ options:
       - A chunk that breaks off is sent again from the offset the registry reports, not from the first byte of the blob.
         Each upload in progress holds one chunk in memory.
       - See C(docs/registries.md) for what each registry service needs.
+    type: int
+    version_added: 0.1.0
+  max_layer_uncompressed_mb:
+    description:
+      - Fail a layer whose uncompressed content grows past this many MiB while its diff_id is computed (converting
+        schema 1, or verifying with deep checks), naming the layer. Without it, any size is accepted.
+      - Memory stays flat whatever the compression ratio; this bounds time and CPU spent on a decompression bomb.
     type: int
     version_added: 0.1.0
 requirements:

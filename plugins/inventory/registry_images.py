@@ -134,6 +134,8 @@ notes:
   - With O(cache=true) a later run reads the hosts from the cache instead of walking the registries, until
     O(cache_timeout) expires or C(--flush-cache) is given. The cache key is the file's path, so changing the
     file does not invalidate it.
+  - Repository and tag names a registry lists that are not valid in the distribution grammar are skipped with a
+    warning naming them (escaped); they never become hosts.
   - Values read from registries (tags, repository names, media types, platforms) are marked unsafe, so they are
     never templated.
 seealso:
@@ -255,8 +257,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         entries = [RegistryEntry.from_option(item) for item in self.get_option('registries') or []]
         if not entries:
             raise ImagefleetError('registries: give at least one registry')
-        return walk(entries, parallel=self.get_option('parallel'), auth_file=self.get_option('auth_file'),
-                    timeout=self.get_option('timeout'), retries=self.get_option('retries'))
+        skipped = []
+        images = walk(entries, parallel=self.get_option('parallel'), auth_file=self.get_option('auth_file'),
+                      timeout=self.get_option('timeout'), retries=self.get_option('retries'), skipped=skipped)
+        for message in skipped:
+            self.display.warning('registry_images: %s' % message)
+        return images
 
     def _populate(self, images):
         strict = self.get_option('strict')

@@ -6,7 +6,9 @@
 
 A diff_id is the sha256 of the uncompressed tar. The compression is found
 from the first bytes (gzip, bzip2, xz, zstd, or none), never from a media
-type, and nothing is held in memory beyond one chunk.
+type, and nothing is held in memory beyond one chunk: every decompression
+call is bounded in its output (OUTPUT_CHUNK), so memory stays flat whatever
+the compression ratio.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import zlib
 from ansible_collections.imagefleet.registry.plugins.module_utils._digest import hasher_for
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ConversionError, DigestMismatchError
 
+# Most bytes one decompression call may produce: memory stays flat whatever the compression ratio.
+OUTPUT_CHUNK = 1024 * 1024
 _MAGIC = (
     (b'\x1f\x8b', 'gzip'),
     (b'BZh', 'bzip2'),
@@ -46,13 +50,21 @@ class _Gunzip:
         return self._inflate.eof
 
     def feed(self, data):
-        out = []
-        while data:
-            out.append(self._inflate.decompress(data))
-            data = self._inflate.unused_data
-            if data:
+        """The decompressed pieces of data, each at most OUTPUT_CHUNK bytes (what is left waits in unconsumed_tail)."""
+        while True:
+            out = self._inflate.decompress(data, OUTPUT_CHUNK)
+            if out:
+                yield out
+            if self._inflate.eof:
+                data = self._inflate.unused_data
+                if not data:
+                    return
                 self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        return b''.join(out)
+            else:
+                data = self._inflate.unconsumed_tail
+                # A full output may leave more inside zlib even when all input is taken: ask again until it runs dry.
+                if not data and len(out) < OUTPUT_CHUNK:
+                    return
 
 
 class _Decompressor:
@@ -64,7 +76,14 @@ class _Decompressor:
         return self._obj.eof
 
     def feed(self, data):
-        return self._obj.decompress(data)
+        """The decompressed pieces of data, each at most OUTPUT_CHUNK bytes (bz2 and lzma keep what is left over)."""
+        out = self._obj.decompress(data, OUTPUT_CHUNK)
+        while True:
+            if out:
+                yield out
+            if self._obj.eof or self._obj.needs_input:
+                return
+            out = self._obj.decompress(b'', OUTPUT_CHUNK)
 
 
 class _Identity:
@@ -72,7 +91,7 @@ class _Identity:
 
     @staticmethod
     def feed(data):
-        return data
+        yield data
 
 
 def _decompressor(name, digest):
@@ -91,9 +110,11 @@ def _decompressor(name, digest):
 class BlobHasher:
     """Feed chunks in order; finish() verifies the digest and returns the diff_id (or None)."""
 
-    def __init__(self, digest, want_diff_id):
+    def __init__(self, digest, want_diff_id, max_uncompressed=None):
         self.digest = digest
         self.size = 0
+        self.uncompressed = 0
+        self._max_uncompressed = max_uncompressed
         self._hasher = hasher_for(digest)
         self._want_diff_id = want_diff_id
         self._diff_hasher = hashlib.sha256() if want_diff_id else None
@@ -113,8 +134,17 @@ class BlobHasher:
                 return
             chunk, self._head = self._head, b''
             self._inflate = _decompressor(compression_of(chunk), self.digest)
+        self._inflate_into_diff_id(chunk)
+
+    def _inflate_into_diff_id(self, chunk):
         try:
-            self._diff_hasher.update(self._inflate.feed(chunk))
+            for piece in self._inflate.feed(chunk):
+                self.uncompressed += len(piece)
+                if self._max_uncompressed is not None and self.uncompressed > self._max_uncompressed:
+                    raise ConversionError('layer %s inflates to more than %d MiB uncompressed (max_layer_uncompressed_mb); '
+                                          'raise that limit if the layer is genuine'
+                                          % (self.digest, self._max_uncompressed // (1024 * 1024)), digest=self.digest)
+                self._diff_hasher.update(piece)
         except (zlib.error, OSError, EOFError, lzma.LZMAError) as exc:
             raise DigestMismatchError('blob %s is corrupt: it does not decompress (%s)' % (self.digest, exc), digest=self.digest)
 
@@ -122,7 +152,7 @@ class BlobHasher:
         if self._want_diff_id and self._inflate is None:
             head, self._head = self._head, b''
             self._inflate = _decompressor(compression_of(head), self.digest)
-            self._diff_hasher.update(self._inflate.feed(head))
+            self._inflate_into_diff_id(head)
         actual = '%s:%s' % (self._hasher.name, self._hasher.hexdigest())
         if actual != self.digest:
             raise DigestMismatchError('blob %s is corrupt: its content hashes to %s' % (self.digest, actual),

@@ -82,11 +82,12 @@ class TransferStats:
         }
 
 
-def _stream(location, digest, hasher, response=None):
-    """Chunks of a source blob, hashed on the way; the response is closed however iteration ends."""
+def _stream(location, digest, hasher, response=None, size=None):
+    """Chunks of a source blob, hashed on the way, never more than size bytes (its descriptor's, when known);
+    the response is closed however iteration ends."""
     response = response or location.client.open_blob(location.repository, digest)
     try:
-        yield from hashing_iter(location.client.iter_body(response, 'blob %s from %s' % (digest, location.key)), hasher)
+        yield from hashing_iter(location.client.iter_body(response, 'blob %s from %s' % (digest, location.key), size), hasher)
     finally:
         response.close()
 
@@ -109,9 +110,9 @@ class BlobMover:
                 return cached
             attempts = location.client.retries + 1
             for attempt in range(attempts):
-                hasher = BlobHasher(digest, want_diff_id=True)
+                hasher = BlobHasher(digest, want_diff_id=True, max_uncompressed=location.client.max_layer_bytes)
                 try:
-                    for _chunk in _stream(location, digest, hasher):
+                    for _chunk in _stream(location, digest, hasher, size=self.sizes.get(digest)):
                         pass
                     break
                 except BrokenTransferError:
@@ -160,13 +161,13 @@ class BlobMover:
         committed = False
         attempt = switched = 0
         while True:
-            hasher = BlobHasher(digest, want_diff_id)
+            hasher = BlobHasher(digest, want_diff_id, max_uncompressed=source.client.max_layer_bytes)
             response = None
             try:
                 response = source.client.open_blob(source.repository, digest)
                 declared = response.headers.get('Content-Length')
                 size = int(declared) if declared and declared.isdigit() else self.sizes.get(digest)
-                committed = dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher, response),
+                committed = dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher, response, self.sizes.get(digest)),
                                                     size=size, session_url=session_url)
                 break
             except RestartUpload:

@@ -14,7 +14,8 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
     InvalidReferenceError,
 )
 
-_DIGEST_RE = re.compile(r'^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$')
+# \Z, not $: a digest with a trailing newline is not a digest.
+_DIGEST_RE = re.compile(r'(?:sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})\Z')
 
 
 def is_digest(value):

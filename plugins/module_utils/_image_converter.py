@@ -208,6 +208,10 @@ class ImageConverter:
         if source.is_list:
             return self._build_list(job, source, target_format, route)
         layers = _layer_digests(source)
+        if source.format != mt.FORMAT_V2S1:
+            # Descriptor sizes bound each blob read (a registry cannot stream a layer without end).
+            for descriptor in [source.doc['config']] + source.doc['layers']:
+                self.mover.sizes.setdefault(descriptor['digest'], descriptor.get('size'))
         if route == 'copy':
             blobs = [source.doc['config']['digest']] + layers
             self._move(job, blobs, want_diff_id=False)

@@ -109,17 +109,19 @@ def _inspect(registries, reference):
     return summarise(facts)
 
 
-def walk(entries, parallel=16, auth_file=None, timeout=60, retries=3, registries_factory=Registries):
+def walk(entries, parallel=16, auth_file=None, timeout=60, retries=3, registries_factory=Registries, skipped=None):
     """Summarised facts of every tag the entries select, in listing order, each image once.
 
     Catalogs and tag lists of all registries are read concurrently, then every
-    manifest is fetched with up to `parallel` requests in flight overall.
+    manifest is fetched with up to `parallel` requests in flight overall. Names
+    that are not valid in the distribution grammar are left out, with a message
+    in skipped (a list, when given).
     """
     parallel = max(int(parallel or 1), 1)
     pools = [registries_factory(entry.params(auth_file, timeout, retries), pool_size=parallel) for entry in entries]
     try:
         listings = map_ordered(
-            lambda pair: expand(pair[0], pair[1].registry, pair[1].repositories, pair[1].tags, parallel),
+            lambda pair: expand(pair[0], pair[1].registry, pair[1].repositories, pair[1].tags, parallel, skipped),
             list(zip(pools, entries)), len(entries))
         seen = set()
         work = []

@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
-from ansible_collections.imagefleet.registry.plugins.module_utils._digest import sha256_digest
+from ansible_collections.imagefleet.registry.plugins.module_utils._digest import is_digest, sha256_digest
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import DigestMismatchError, ManifestError
+from ansible_collections.imagefleet.registry.plugins.module_utils._escape import quoted
 from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import canonical_digest
 
 _FORMAT_OF_MEDIA_TYPE = {
@@ -82,11 +83,39 @@ def classify(doc, content_type=None):
     return fmt
 
 
+def _descriptors(doc, fmt):
+    """(where, descriptor dict) of every blob or child manifest a document references."""
+    if fmt == mt.FORMAT_V2S1:
+        entries = doc.get('fsLayers')
+        if not isinstance(entries, list):
+            raise ManifestError('schema 1 manifest needs an "fsLayers" list')
+        return [('fsLayers[%d]' % i, entry) for i, entry in enumerate(entries)]
+    if fmt in LIST_FORMATS:
+        return [('manifests[%d]' % i, entry) for i, entry in enumerate(doc['manifests'])]
+    return [('config', doc['config'])] + [('layers[%d]' % i, entry) for i, entry in enumerate(doc['layers'])]
+
+
+def check_descriptors(doc, fmt):
+    """Refuse a manifest with a descriptor whose digest is not algorithm:hex (lowercase, of the right length) or whose
+    size is not a non-negative integer: those values become URLs and Content-Lengths, so they are checked first."""
+    key = 'blobSum' if fmt == mt.FORMAT_V2S1 else 'digest'
+    for where, entry in _descriptors(doc, fmt):
+        if not isinstance(entry, dict):
+            raise ManifestError('manifest %s is not an object' % where)
+        if not is_digest(entry.get(key)):
+            raise ManifestError('manifest %s has %s %s, not a sha256 or sha512 digest (lowercase hex of the right length)'
+                                % (where, key, quoted(entry.get(key), 100)))
+        size = entry.get('size')
+        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+            raise ManifestError('manifest %s has size %s, not a non-negative integer' % (where, quoted(size, 40)))
+
+
 def parse_manifest(raw, content_type=None):
     """Build a Manifest from bytes as received (Content-Type as the registry sent it)."""
     content_type = (content_type or '').split(';', 1)[0].strip() or None
     doc = _load(raw)
     fmt = classify(doc, content_type)
+    check_descriptors(doc, fmt)
     if fmt == mt.FORMAT_V2S1:
         digest = canonical_digest(raw, doc)
         media_type = mt.DOCKER_V2S1_SIGNED if 'signatures' in doc else mt.DOCKER_V2S1

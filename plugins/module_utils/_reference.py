@@ -20,12 +20,13 @@ DOCKER_HUB_API_HOST = 'registry-1.docker.io'
 DEFAULT_TAG = 'latest'
 _MAX_NAME_LENGTH = 255
 
+# The distribution grammar, ASCII only (no \w, which is Unicode), anchored with \Z ($ also matches before a final newline).
 _PATH_COMPONENT = r'[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*'
-_PATH_RE = re.compile(r'^%s(?:/%s)*$' % (_PATH_COMPONENT, _PATH_COMPONENT))
+_PATH_RE = re.compile(r'^%s(?:/%s)*\Z' % (_PATH_COMPONENT, _PATH_COMPONENT))
 _DOMAIN_COMPONENT = r'(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])'
-_DOMAIN_RE = re.compile(r'^(?:%s(?:\.%s)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?$' % (_DOMAIN_COMPONENT, _DOMAIN_COMPONENT))
-_TAG_RE = re.compile(r'^[\w][\w.-]{0,127}$')
-_LOOPBACK_RE = re.compile(r'^(?:localhost|127(?:\.[0-9]{1,3}){3}|\[::1\])(?::[0-9]+)?$')
+_DOMAIN_RE = re.compile(r'^(?:%s(?:\.%s)*|\[[a-fA-F0-9:]+\])(?::[0-9]+)?\Z' % (_DOMAIN_COMPONENT, _DOMAIN_COMPONENT))
+_TAG_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}\Z')
+_LOOPBACK_RE = re.compile(r'^(?:localhost|127(?:\.[0-9]{1,3}){3}|\[::1\])(?::[0-9]+)?\Z')
 
 
 class ImageReference:
@@ -85,6 +86,16 @@ class ImageReference:
 
 def is_loopback(host):
     return bool(_LOOPBACK_RE.match(host))
+
+
+def is_repository_name(name):
+    """Whether name is a repository path of the distribution grammar (as a catalog lists it)."""
+    return isinstance(name, str) and len(name) <= _MAX_NAME_LENGTH and bool(_PATH_RE.match(name))
+
+
+def is_tag(tag):
+    """Whether tag is a tag of the distribution grammar (ASCII letters, digits, _ . -; at most 128)."""
+    return isinstance(tag, str) and bool(_TAG_RE.match(tag))
 
 
 def _split_domain(name):

@@ -21,15 +21,25 @@ from urllib.parse import quote, urljoin, urlsplit
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._auth import TokenCache, parse_challenge
+from ansible_collections.imagefleet.registry.plugins.module_utils._deadline import DeadlineAdapter, Watch
 from ansible_collections.imagefleet.registry.plugins.module_utils._digest import is_digest
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import (
     AuthError,
+    DigestMismatchError,
     ManifestError,
     NotFoundError,
     RegistryError,
 )
+from ansible_collections.imagefleet.registry.plugins.module_utils._escape import printable
 from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest, verify_manifest
 from ansible_collections.imagefleet.registry.plugins.module_utils._notices import notice
+from ansible_collections.imagefleet.registry.plugins.module_utils._origin import (
+    display,
+    is_downgrade,
+    is_loopback_url,
+    path_and_query,
+    same_origin,
+)
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import is_loopback
 from ansible_collections.imagefleet.registry.plugins.module_utils._retry import (
     DEFAULT_MAX_RETRY_WAIT,
@@ -39,10 +49,9 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._retry import 
 
 try:
     import requests
-    from requests.adapters import HTTPAdapter
     HAS_REQUESTS = True
 except ImportError:
-    requests = HTTPAdapter = None
+    requests = None
     HAS_REQUESTS = False
 
 _MANIFEST_ACCEPT = ', '.join(mt.MANIFEST_ACCEPT)
@@ -54,6 +63,14 @@ REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 5
 # Blob bytes must arrive as stored: a storage host applying Content-Encoding would change what is hashed.
 _RAW_BLOB = {'Accept-Encoding': 'identity'}
+# What a registry may make the client read (besides manifests, mt.MAX_MANIFEST_BYTES, and blobs, their size).
+MAX_JSON_BYTES = 16 * 1024 * 1024    # one catalog page or tag list
+MAX_TOKEN_BYTES = 1024 * 1024        # a token service's answer
+MAX_TOKEN_LENGTH = 64 * 1024         # the token sent back as a header
+MAX_ERROR_BYTES = 64 * 1024          # an error body is read this far, for its message
+MAX_PAGES = 1000                     # Link pages of one listing
+# A request (headers and body, not a blob body) that has not finished after this many `timeout`s is cut off.
+DEADLINE_FACTOR = 5
 
 
 def _pull(repository):
@@ -68,26 +85,34 @@ class BrokenTransferError(RegistryError):
     """A transfer that broke off (connection lost, 5xx, token expired) where starting it over may succeed."""
 
 
+class ResponseTooLargeError(RegistryError):
+    """An answer longer than what the client reads for it."""
+
+
 def _error_details(response):
     """(code, message) from a distribution error body; tolerant of HTML and junk."""
     try:
         errors = response.json().get('errors') or []
         first = errors[0]
-        return first.get('code'), first.get('message') or first.get('code')
+        code = first.get('code')
+        return (printable(code, 60) if code is not None else None), printable(first.get('message') or code, 300)
     except (ValueError, AttributeError, IndexError, TypeError):
         content_type = response.headers.get('Content-Type', 'no content type')
-        return None, 'non-JSON answer (%s)' % content_type.split(';')[0]
+        return None, 'non-JSON answer (%s)' % printable(content_type.split(';')[0], 80)
 
 
 class RegistryClient:
     """One registry host. Thread-safe: parallel workers share one client and its pool."""
 
     def __init__(self, host, credentials=None, validate_certs=True, ca_path=None, insecure=False,
-                 timeout=60, retries=3, pool_size=16, chunk_size=None, max_retry_wait=DEFAULT_MAX_RETRY_WAIT):
+                 timeout=60, retries=3, pool_size=16, chunk_size=None, max_retry_wait=DEFAULT_MAX_RETRY_WAIT,
+                 max_layer_bytes=None):
         self.host = host
         self.credentials = credentials
         self.insecure = insecure
         self.timeout = timeout
+        self.deadline = DEADLINE_FACTOR * timeout if timeout else None
+        self.max_layer_bytes = max_layer_bytes  # uncompressed size a layer may reach while its diff_id is computed
         self.retries = retries
         self.max_retry_wait = max_retry_wait
         # What this registry turned out to speak, learnt once and kept for the run (_blob_upload.py).
@@ -111,7 +136,7 @@ class RegistryClient:
         # of the CPU of a 1,000-manifest audit; they are read once per host instead (_proxies_for, _verify).
         self.session.trust_env = False
         self._proxies = {}
-        adapter = HTTPAdapter(pool_connections=2, pool_maxsize=pool_size)
+        adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=pool_size)
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
         self.session.headers['User-Agent'] = 'imagefleet.registry'
@@ -131,7 +156,23 @@ class RegistryClient:
 
     def _probe(self, scheme):
         url = '%s://%s/v2/' % (scheme, self.host)
-        return self.session.get(url, verify=self._verify, proxies=self._proxies_for(url), timeout=self.timeout)
+        with Watch(self.deadline) as watch:
+            try:
+                response = self.session.get(url, verify=self._verify, proxies=self._proxies_for(url), timeout=self.timeout,
+                                            stream=True)
+                _buffer(response, MAX_ERROR_BYTES, None)
+            except requests.exceptions.RequestException:
+                if watch.expired:
+                    raise self._deadline_error('GET /v2/')
+                raise
+        # A cut-off can also look like an answer that ended early (headers ended by the closed socket).
+        if watch.expired:
+            raise self._deadline_error('GET /v2/')
+        return response
+
+    def _deadline_error(self, what):
+        return RegistryError('registry %s: %s: the answer did not finish within %s seconds (%d x timeout)'
+                             % (self.host, what, self.deadline, DEADLINE_FACTOR), registry=self.host)
 
     def _detect_scheme(self):
         """GET /v2/ over HTTPS, else plain HTTP where allowed; (response, scheme). TLS problems are final."""
@@ -198,18 +239,28 @@ class RegistryClient:
         realm = params.get('realm')
         if not realm:
             raise AuthError('registry %s asks for a bearer token but names no realm' % self.host, registry=self.host)
+        if urlsplit(realm).scheme not in ('http', 'https') or not urlsplit(realm).hostname:
+            raise AuthError('registry %s names a token realm that is not an http(s) URL: %s' % (self.host, printable(realm, 200)),
+                            registry=self.host)
         query = {'scope': scope.split(' ')}
         if params.get('service'):
             query['service'] = params['service']
         creds = self.credentials
+        if creds and not self._realm_may_have_credentials(realm):
+            raise AuthError('registry %s sends its credentials to the token service %s over plain HTTP; credentials go to a '
+                            'token service over https only (or on loopback, or on the registry\'s own host when it is '
+                            'in insecure_registries)' % (self.host, printable(display(realm), 200)), registry=self.host)
         # The token endpoint changes nothing: it is safe to ask again after a failure.
-        if creds and creds.identity_token:
-            form = dict(query, grant_type='refresh_token', refresh_token=creds.identity_token, client_id='imagefleet')
-            response = self._send('POST', realm, True, 'token service %s' % _path(realm), data=form)
-        else:
-            query['account'] = creds.username if creds else None
-            response = self._send('GET', realm, True, 'token service %s' % _path(realm), params=query,
-                                  auth=creds.basic if creds else None)
+        try:
+            if creds and creds.identity_token:
+                form = dict(query, grant_type='refresh_token', refresh_token=creds.identity_token, client_id='imagefleet')
+                response = self._send('POST', realm, True, 'token service %s' % _path(realm), limit=MAX_TOKEN_BYTES, data=form)
+            else:
+                query['account'] = creds.username if creds else None
+                response = self._send('GET', realm, True, 'token service %s' % _path(realm), limit=MAX_TOKEN_BYTES,
+                                      params=query, auth=creds.basic if creds else None)
+        except ResponseTooLargeError as exc:
+            raise AuthError(exc.message, registry=self.host)
         if response.status_code in (401, 403):
             raise AuthError('registry %s: the token service refused %s (HTTP %d)'
                             % (self.host, 'user %r' % creds.username if creds else 'anonymous access', response.status_code),
@@ -221,10 +272,19 @@ class RegistryClient:
             token = body.get('token') or body['access_token']
         except (ValueError, KeyError, AttributeError):
             raise self._fail('token service %s answered without a token' % _path(realm))
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii() or not token.isprintable():
+            raise self._fail('token service %s answered a token that is not a printable string of at most %d characters'
+                             % (_path(realm), MAX_TOKEN_LENGTH))
         self._tokens.put(scope, token, body.get('expires_in'))
         if ' ' in scope:
             self._learn_granted(scope, token, body.get('expires_in'))
         return token
+
+    def _realm_may_have_credentials(self, realm):
+        """Credentials go to a token realm over https; over plain HTTP only on loopback or the insecure registry's own host."""
+        if urlsplit(realm).scheme.lower() == 'https':
+            return True
+        return is_loopback_url(realm) or (self.insecure and urlsplit(realm).hostname == urlsplit('//' + self.host).hostname)
 
     def _learn_granted(self, scope, token, expires_in):
         """A token asked for several scopes: if its claims show fewer, the token service keeps one scope per token
@@ -260,18 +320,43 @@ class RegistryClient:
             self.retried += 1
         time.sleep(delay)
 
-    def _send(self, method, url, retry, what, session=None, **kwargs):
+    def _send(self, method, url, retry, what, session=None, limit=MAX_JSON_BYTES, **kwargs):
         """session.request with bounded retries on connection errors, timeouts, 429 and 5xx.
 
         Returns the last response whatever its status; raises RegistryError
         (BrokenTransferError when starting over might help) when no answer came.
+        Unless stream=True, the body is read here: at most limit bytes (an error
+        answer's is cut at MAX_ERROR_BYTES), all within the request's deadline.
+        A streamed request's deadline covers its headers only: a blob body is
+        bounded by its size instead (iter_body).
         """
+        if self._base and is_downgrade(self._base, url):
+            raise self._fail('%s: refusing to follow %s: the registry speaks TLS and this URL is plain HTTP'
+                             % (what, printable(display(url), 200)))
+        stream = kwargs.pop('stream', False)
+        # An upload streamed from an iterator takes as long as its blob: only bodies in memory are timed.
+        timed = isinstance(kwargs.get('data'), (bytes, str, dict, type(None)))
         attempts = self.retries + 1 if retry else 1
         for attempt in range(attempts):
             last = attempt + 1 == attempts
             try:
-                response = (session or self.session).request(method, url, verify=self._verify_for(url),
-                                                             proxies=self._proxies_for(url), timeout=self.timeout, **kwargs)
+                with Watch(self.deadline if timed else None) as watch:
+                    try:
+                        response = (session or self.session).request(method, url, verify=self._verify_for(url),
+                                                                     proxies=self._proxies_for(url), timeout=self.timeout,
+                                                                     stream=True, **kwargs)
+                        if not stream:
+                            _buffer(response, limit, '%s: the answer' % what)
+                    except requests.exceptions.RequestException:
+                        if watch.expired:
+                            raise self._deadline_error(what)
+                        raise
+                # A cut-off can also look like an answer that ended early (headers ended by the closed socket).
+                if watch.expired:
+                    response.close()
+                    raise self._deadline_error(what)
+            except ResponseTooLargeError as exc:
+                raise ResponseTooLargeError('registry %s: %s' % (self.host, exc.message), registry=self.host)
             except requests.exceptions.RequestException as exc:
                 # A certificate does not get better by asking again.
                 if not last and not isinstance(exc, requests.exceptions.SSLError):
@@ -296,21 +381,25 @@ class RegistryClient:
         404 raises NotFoundError unless 404 is expected; retry defaults to
         True for idempotent methods only (a consumed upload body cannot be resent:
         such a request fails with BrokenTransferError and the caller starts over).
+        Credentials go only with requests to the registry's own origin (an upload
+        Location elsewhere is sent to without them).
         """
         base = self.ping()
         url = path_or_url if '://' in path_or_url else base + path_or_url
+        own = same_origin(url, base)
         retry = method in _IDEMPOTENT if retry is None else retry
         renewed = False
         while True:
             send_headers = dict(headers or {})
-            send_headers.update(self._auth_headers(scope))
-            basic = self.credentials.basic if self.credentials and self._challenge and self._challenge.scheme == 'basic' else None
+            if own:
+                send_headers.update(self._auth_headers(scope))
+            basic = self.credentials.basic if own and self.credentials and self._challenge and self._challenge.scheme == 'basic' else None
             response = self._send(method, url, retry, '%s %s' % (method, _path(url)), headers=send_headers, auth=basic,
                                   **kwargs)
             status = response.status_code
             if status in expect:
                 return response
-            if status == 401 and not renewed and self._challenge_allows_renewal(response, scope):
+            if status == 401 and own and not renewed and self._challenge_allows_renewal(response, scope):
                 # A token expired mid-run: a fresh one is fetched on the next send.
                 renewed = True
                 if retry:
@@ -323,25 +412,31 @@ class RegistryClient:
             raise error
 
     def get_small(self, path, scope, limit, what, headers=None, follow=False):
-        """(response, body) of a GET read whole under limit bytes; a body that breaks off is fetched again."""
-        attempt = 0
+        """(response, body) of a GET read whole under limit bytes; a body that breaks off is fetched again (_send)."""
         send = self.request_followed if follow else self.request
-        while True:
-            response = send('GET', path, scope, headers=headers, stream=True)
-            try:
-                return response, _read_capped(response, limit, what)
-            except requests.exceptions.RequestException as exc:
-                if attempt >= self.retries:
-                    raise BrokenTransferError('registry %s: %s broke off while reading (tried %d times): %s'
-                                              % (self.host, what, attempt + 1, _short(exc)), registry=self.host)
-            self._wait(attempt)
-            attempt += 1
+        try:
+            response = send('GET', path, scope, headers=headers, limit=limit)
+        except ResponseTooLargeError as exc:
+            raise ManifestError('%s: %s' % (what, exc.message), registry=self.host)
+        return response, response.content
 
     @staticmethod
-    def iter_body(response, what):
-        """Chunks of a streamed body; a connection lost mid-body becomes BrokenTransferError (start over)."""
+    def iter_body(response, what, size=None):
+        """Chunks of a streamed body, stopping with an error past size (else past Content-Length);
+        a connection lost mid-body becomes BrokenTransferError (start over)."""
+        declared = _int_header(response, 'Content-Length')
+        limit = size if size is not None else declared
+        if limit is not None and declared not in (None, limit):
+            response.close()
+            raise DigestMismatchError('%s is announced as %d bytes, but its descriptor says %d' % (what, declared, limit))
+        total = 0
         try:
-            yield from response.iter_content(CHUNK_SIZE)
+            for chunk in response.iter_content(CHUNK_SIZE):
+                total += len(chunk)
+                if limit is not None and total > limit:
+                    response.close()
+                    raise DigestMismatchError('%s is longer than its %d bytes; stopped reading' % (what, limit))
+                yield chunk
         except requests.exceptions.RequestException as exc:
             raise BrokenTransferError('%s broke off while reading: %s' % (what, _short(exc)))
 
@@ -403,16 +498,16 @@ class RegistryClient:
         if response.status_code == 404:
             return None
         return {
-            'digest': response.headers.get('Docker-Content-Digest'),
-            'media_type': (response.headers.get('Content-Type') or '').split(';')[0] or None,
-            'size': int(response.headers.get('Content-Length') or 0) or None,
+            'digest': _digest_header(response),
+            'media_type': printable((response.headers.get('Content-Type') or '').split(';')[0], 200) or None,
+            'size': _int_header(response, 'Content-Length') or None,
         }
 
     def put_manifest(self, repository, ref, raw, media_type):
         """Push a manifest; return the digest the registry reports."""
         response = self.request('PUT', '/v2/%s/manifests/%s' % (repository, ref), _push(repository),
                                 expect=(201, 202), headers={'Content-Type': media_type}, data=raw)
-        return response.headers.get('Docker-Content-Digest')
+        return _digest_header(response)
 
     # -- blobs ---------------------------------------------------------------
 
@@ -422,7 +517,7 @@ class RegistryClient:
                                          expect=(200, 404))
         if response.status_code == 404:
             return None
-        return int(response.headers.get('Content-Length') or 0)
+        return _int_header(response, 'Content-Length') or 0
 
     def open_blob(self, repository, digest):
         """A streaming response for the blob (redirects followed); the caller closes it."""
@@ -555,6 +650,8 @@ class RegistryClient:
             if self._foreign is None:
                 self._foreign = requests.Session()
                 self._foreign.trust_env = False
+                for scheme in ('https://', 'http://'):
+                    self._foreign.mount(scheme, DeadlineAdapter())  # the per-request deadline there too
                 self._foreign.headers['User-Agent'] = self.session.headers['User-Agent']
             return self._foreign
 
@@ -570,16 +667,29 @@ class RegistryClient:
     # -- listing -------------------------------------------------------------
 
     def _paginate(self, path, scope, key):
-        url = path
+        """Items of a listing, following Link pages: only their path and query, at most MAX_PAGES, never one twice."""
+        url, seen = path, set()
         while url:
+            if len(seen) >= MAX_PAGES:
+                raise self._fail('%s: more than %d pages; stopped following its Link headers' % (_path(path), MAX_PAGES))
+            seen.add(url)
             response = self.request('GET', url, scope)
             try:
-                items = response.json().get(key) or []
-            except (ValueError, AttributeError):
+                body = response.json()
+            except ValueError:
                 raise self._fail('%s answered something that is not JSON' % _path(url))
+            items = body.get(key) if isinstance(body, dict) else None
+            if items is None and isinstance(body, dict):
+                items = []
+            if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+                raise self._fail('%s answered JSON without a list of strings in "%s"' % (_path(url), key))
             yield from items
             link = response.links.get('next', {}).get('url')
-            url = urljoin(self.ping() + '/', link) if link else None
+            url = path_and_query(link) if link else None
+            if url is not None and not url.startswith('/v2/'):
+                raise self._fail('%s: its next page %s is outside /v2/' % (_path(path), printable(url, 200)))
+            if url in seen:
+                raise self._fail('%s: its Link headers loop back to %s' % (_path(path), printable(_path(url), 200)))
 
     def catalog(self, page_size=1000):
         """Every repository name, following Link pagination."""
@@ -645,22 +755,46 @@ def _origin(url):
     return '%s://%s' % (parts.scheme, parts.netloc)
 
 
-def _read_capped(response, limit, what):
-    """Read a streamed body, refusing more than limit bytes."""
-    declared = response.headers.get('Content-Length')
-    if declared and declared.isdigit() and int(declared) > limit:
+def _buffer(response, limit, what):
+    """Read a streamed body whole into response.content: at most limit bytes (ResponseTooLargeError past it).
+
+    An error answer (status 300 and up), and any answer when what is None, is cut
+    at MAX_ERROR_BYTES instead: only its message is wanted.
+    """
+    cut = what is None or response.status_code >= 300
+    if cut:
+        limit = min(limit, MAX_ERROR_BYTES)
+    declared = _int_header(response, 'Content-Length')
+    if not cut and declared is not None and declared > limit:
         response.close()
-        raise ManifestError('%s is %s bytes, over the %d-byte limit' % (what, declared, limit))
-    chunks, total = [], 0
-    try:
-        for chunk in response.iter_content(CHUNK_SIZE):
-            total += len(chunk)
-            if total > limit:
-                raise ManifestError('%s is over the %d-byte limit' % (what, limit))
-            chunks.append(chunk)
-    finally:
-        response.close()
-    return b''.join(chunks)
+        raise ResponseTooLargeError('%s is %d bytes, over the %d-byte limit' % (what, declared, limit))
+    body = bytearray()
+    for chunk in response.iter_content(64 * 1024):
+        body += chunk
+        if len(body) > limit:
+            response.raw.close()  # the rest is never read: this connection cannot be reused
+            if not cut:
+                response.close()
+                raise ResponseTooLargeError('%s is over the %d-byte limit' % (what, limit))
+            del body[limit:]
+            break
+    # requests serves .content, .text and .json() from here, as for a body it read itself.
+    response._content = bytes(body)  # pylint: disable=protected-access
+    response._content_consumed = True  # pylint: disable=protected-access
+    response.close()
+    return response
+
+
+def _int_header(response, name):
+    """A header holding a non-negative integer, else None (junk from a registry is not a number)."""
+    value = (response.headers.get(name) or '').strip()
+    return int(value) if value.isdigit() and len(value) < 20 else None
+
+
+def _digest_header(response):
+    """Docker-Content-Digest when it is a well-formed digest, else None."""
+    value = response.headers.get('Docker-Content-Digest')
+    return value if is_digest(value) else None
 
 
 def _path(url):

@@ -31,6 +31,7 @@ REGISTRY_ARGSPEC = dict(
     retries=dict(type='int', default=3),
     chunk_size=dict(type='int'),
     max_retry_wait=dict(type='int', default=DEFAULT_MAX_RETRY_WAIT),
+    max_layer_uncompressed_mb=dict(type='int'),
 )
 
 
@@ -78,6 +79,7 @@ class Registries:
                     pool_size=self._pool_size,
                     chunk_size=params.get('chunk_size'),
                     max_retry_wait=params.get('max_retry_wait', DEFAULT_MAX_RETRY_WAIT),
+                    max_layer_bytes=(params.get('max_layer_uncompressed_mb') or 0) * 1024 * 1024 or None,
                 )
                 self._clients[reference.registry] = client
             return client

@@ -28,6 +28,7 @@ import json
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _workload_report
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
+from ansible_collections.imagefleet.registry.plugins.module_utils._escape import csv_cell
 from ansible_collections.imagefleet.registry.plugins.module_utils._host_audit import apply_replacements, host_totals, normalize_rows
 from ansible_collections.imagefleet.registry.plugins.module_utils._plan import DONE
 from ansible_collections.imagefleet.registry.plugins.module_utils._report_data import (
@@ -97,7 +98,7 @@ def mapping_csv(entries):
     writer = csv.writer(out, lineterminator='\n')
     writer.writerow(MAPPING_FIELDS)
     for entry in entries:
-        writer.writerow([entry[field] for field in MAPPING_FIELDS])
+        writer.writerow([csv_cell(entry[field]) for field in MAPPING_FIELDS])
     return out.getvalue()
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 
+from ansible_collections.imagefleet.registry.plugins.module_utils._escape import html_text
 from ansible_collections.imagefleet.registry.plugins.module_utils._host_audit import host_totals
 from ansible_collections.imagefleet.registry.plugins.module_utils._report_data import (
     FORMAT_ORDER, LEGACY_HEADERS, MISSING, NO_REPLACEMENT, PROBLEM_HEADERS, PROBLEMS_TITLE,
@@ -59,7 +60,7 @@ rows[j].hidden=!ok;if(ok){n++;any=true;}}g.hidden=!any;});
 shown.textContent=n+' matching rows';}
 q.addEventListener('input',apply);only.addEventListener('change',apply);})();'''
 
-esc = html.escape
+esc = html_text  # printable and HTML-escaped: registry text carries no markup and no control characters
 
 
 def td(text, cls=None, code=False, title=None):

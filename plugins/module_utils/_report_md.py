@@ -9,6 +9,7 @@ Every tag stays in audit.json and mapping.csv; these pages lay out what _report_
 
 from __future__ import annotations
 
+from ansible_collections.imagefleet.registry.plugins.module_utils._escape import markdown_code, markdown_text
 from ansible_collections.imagefleet.registry.plugins.module_utils._host_audit import host_totals
 from ansible_collections.imagefleet.registry.plugins.module_utils._report_data import (
     legacy_by_host, hosts_summary, human_bytes, problems, repository_groups, short_pinned,
@@ -17,7 +18,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._report_data i
 
 
 def code(text):
-    return '`%s`' % text
+    return markdown_code(text)
 
 
 def md_table(headers, rows, numeric_from=None):
@@ -51,7 +52,7 @@ def render_markdown(document):
         lines += md_table(['Year', 'Images'], [[a['year'], str(a['images'])] for a in summary['age']], numeric_from=1)
     lines += ['', '## Per repository', '']
     lines += md_table(['Registry', 'Repository', 'Tags', 'Images', 'Legacy images', 'Left'],
-                      [[g['registry'], code(g['repository']), str(g['tags']), str(g['images']), str(g['legacy_images']),
+                      [[markdown_text(g['registry']), code(g['repository']), str(g['tags']), str(g['images']), str(g['legacy_images']),
                         str(g['left_images'])] for g in repository_groups(document['images'])], numeric_from=2)
     lines += ['', 'Every tag, digest and destination: audit.json (and mapping.csv after a migration).']
     return '\n'.join(lines) + '\n'
@@ -63,13 +64,14 @@ def render_hosts_markdown(rows):
     if not by_host:
         lines.append('None: no host holds a schema 1 image.')
     for host, legacy_rows in by_host:
-        lines += ['## %s' % host, '']
+        lines += ['## %s' % markdown_text(host), '']
         lines += md_table(LEGACY_HEADERS, [
-            [r['container'] or '-', code(r['image']), code(short_pinned(r['image_digest'])),
+            [markdown_text(r['container'] or '-'), code(r['image']), code(short_pinned(r['image_digest'])),
              code(r['replacement']) if r['replacement'] else NO_REPLACEMENT] for r in legacy_rows])
         lines.append('')
     found = problems(rows)
     if found:
         lines += ['## %s' % PROBLEMS_TITLE, '']
-        lines += md_table(PROBLEM_HEADERS, [[r['host'], r['container'] or '-', code(r['image'] or '-'), r['error']] for r in found])
+        lines += md_table(PROBLEM_HEADERS, [[markdown_text(r['host']), markdown_text(r['container'] or '-'), code(r['image'] or '-'),
+                                             markdown_text(r['error'])] for r in found])
     return '\n'.join(lines).rstrip('\n') + '\n'

@@ -257,6 +257,8 @@ class Verifier:
     def _rehash(self, client, repository, layers):
         """digest -> diff_id of each distinct layer, streamed and hashed once per run."""
         location = Location(client, repository)
+        for layer in layers:  # descriptor sizes bound each read
+            self._mover.sizes.setdefault(layer['digest'], layer.get('size'))
         digests = list(dict.fromkeys(layer['digest'] for layer in layers))
         diff_ids = map_ordered(lambda digest: self._mover.read_diff_id(location, digest, self._reads), digests, self.blob_parallel)
         return dict(zip(digests, diff_ids))

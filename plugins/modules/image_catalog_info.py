@@ -107,6 +107,16 @@ images:
   type: list
   elements: dict
   sample: [{src: old.example.com/team/app:1, dest: new.example.com/team/app:1, format: v2s2}]
+skipped:
+  description:
+    - One message per repository or tag name the registry listed that is not valid in the distribution grammar
+      (non-ASCII, C(..), C(%2F), control characters, ...). Such names are left out of the results, never fatal for the
+      rest; each is also a warning. The names are escaped (control characters as C(\\xNN)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["skipped tag of registry.example.com/team/app 'x\\x1b[31m': not a valid name (distribution grammar)"]
+  version_added: 0.1.0
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -120,18 +130,21 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._registry_opti
 
 def catalog(module):
     params = module.params
+    skipped = []
     if params['references'] is not None:
         references = [str(parse_reference(text)) for text in params['references']]
     else:
         registries = Registries(params, pool_size=max(params['parallel'], 1))
         try:
             references = [str(ref) for ref in expand(registries, params['registry'], params['repositories'], params['tags'],
-                                                     parallel=params['parallel'])]
+                                                     parallel=params['parallel'], skipped=skipped)]
         finally:
             registries.close()
+    for message in skipped:
+        module.warn(message)
     images = [{'src': ref, 'dest': derive_dest(ref, params['dest_registry'], params['dest_prefix']), 'format': params['format']}
               for ref in references]
-    return {'changed': False, 'references': references, 'images': images}
+    return {'changed': False, 'references': references, 'images': images, 'skipped': skipped}
 
 
 def main():

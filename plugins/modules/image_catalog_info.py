@@ -107,7 +107,7 @@ images:
   type: list
   elements: dict
   sample: [{src: old.example.com/team/app:1, dest: new.example.com/team/app:1, format: v2s2}]
-skipped:
+invalid_names:
   description:
     - One message per repository or tag name the registry listed that is not valid in the distribution grammar
       (non-ASCII, C(..), C(%2F), control characters, ...). Such names are left out of the results, never fatal for the
@@ -144,7 +144,7 @@ def catalog(module):
         module.warn(message)
     images = [{'src': ref, 'dest': derive_dest(ref, params['dest_registry'], params['dest_prefix']), 'format': params['format']}
               for ref in references]
-    return {'changed': False, 'references': references, 'images': images, 'skipped': skipped}
+    return {'changed': False, 'references': references, 'images': images, 'invalid_names': skipped}
 
 
 def main():

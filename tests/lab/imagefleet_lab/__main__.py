@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import faultproxy, fixtures, fleet, quirkproxy, server, spawn, state, tokenissuer
+from . import bomb, faultproxy, fixtures, fleet, hostile, quirkproxy, server, spawn, state, tokenissuer
 from .auth import AUTH_MODES
 from .certs import write_tls_files
 
@@ -138,6 +138,46 @@ def cmd_quirks_serve(args) -> dict:
     return {"stopped": True}
 
 
+def cmd_hostile(args) -> dict:
+    """Start (anew) or stop the hostile registry (hostile.py); its config, certificates and log sit beside --state."""
+    path = Path(args.state)
+    current = state.load(path)
+    if current:
+        spawn.stop(current["pid"], current["marker"])
+        path.unlink()
+    if args.action == "down":
+        return {"stopped": bool(current)}
+    directory = path.parent / (path.stem + "-files")
+    directory.mkdir(parents=True, exist_ok=True)
+    tls = write_tls_files(directory, extra=("127.0.0.2",))
+    config = {"user": args.user, "password": args.password, "certificate": tls["certificate"], "key": tls["key"],
+              "listeners": hostile.listeners()}
+    config_path = directory / "config.json"
+    config_path.write_text(json.dumps(config), encoding="utf-8")
+    marker = str(path)
+    control = "http://%s%sreset" % (hostile.registry_of(config, "plain"), hostile.CONTROL)
+    pid = spawn.start(["hostile-serve", "--config", str(config_path), "--lifetime", str(args.lifetime), "--marker", marker],
+                      control, path.with_suffix(".log"))
+    found = {"pid": pid, "marker": marker, "ca_path": tls["ca"], "user": args.user, "password": args.password,
+             "control": control.rsplit("/", 1)[0] + "/", "bad_digests": list(hostile.BAD_DIGESTS),
+             "catalog": hostile.CATALOG, "bad_tags": hostile.BAD_TAGS, "token": hostile.TOKEN,
+             "registries": {name: hostile.registry_of(config, name) for name in config["listeners"]}}
+    state.save(path, found)
+    return found
+
+
+def cmd_hostile_serve(args) -> dict:
+    hostile.serve(args.config, args.lifetime)
+    return {"stopped": True}
+
+
+def cmd_bomb(args) -> dict:
+    current = state.load(Path(args.state))
+    if not state.alive(current):
+        raise SystemExit(f"no running lab in {args.state}: run `up` first")
+    return bomb.push_all(state.pusher_for(current), current["registry"], Path(args.cache))
+
+
 def cmd_run_killed(args) -> dict:
     return spawn.run_and_kill(args.argv, args.after)
 
@@ -196,6 +236,21 @@ def parser() -> argparse.ArgumentParser:
     quirks_serve.add_argument("--lifetime", type=float, default=900)
     quirks_serve.add_argument("--marker")
     quirks_serve.set_defaults(func=cmd_quirks_serve)
+
+    bad = _proxy_command(commands, "hostile", "start or stop a registry that misbehaves on purpose (hostile.py)", cmd_hostile)
+    bad.add_argument("--user", default="hostile-user")
+    bad.add_argument("--password", default="hostile-password")
+
+    bad_serve = commands.add_parser("hostile-serve", help=argparse.SUPPRESS)
+    bad_serve.add_argument("--config", required=True)
+    bad_serve.add_argument("--lifetime", type=float, default=900)
+    bad_serve.add_argument("--marker", help="identifies the process for `hostile down`")
+    bad_serve.set_defaults(func=cmd_hostile_serve)
+
+    bombs = commands.add_parser("bomb", help="push schema 1 images with decompression-bomb layers to the running lab")
+    bombs.add_argument("--state", default=state.default_path(), help="state file of the lab (env IMAGEFLEET_LAB_STATE)")
+    bombs.add_argument("--cache", required=True, help="folder keeping the compressed layers between runs")
+    bombs.set_defaults(func=cmd_bomb)
 
     killed = commands.add_parser("run-killed", help="run a command, SIGKILL it and all it started after --after seconds")
     killed.add_argument("--after", type=float, required=True)

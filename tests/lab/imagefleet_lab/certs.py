@@ -34,8 +34,8 @@ def _pem_key(key) -> bytes:
                              serialization.NoEncryption())
 
 
-def write_tls_files(directory: Path, address: str = "127.0.0.1") -> dict:
-    """Write ca.pem, server.pem (for address), server-key.pem and cert-dir/ca.crt; return their paths.
+def write_tls_files(directory: Path, address: str = "127.0.0.1", extra: tuple = ()) -> dict:
+    """Write ca.pem, server.pem (for address and the extra addresses), server-key.pem and cert-dir/ca.crt; return their paths.
 
     cert-dir holds only the CA as *.crt: the layout skopeo's and podman's --cert-dir read.
     """
@@ -50,8 +50,8 @@ def write_tls_files(directory: Path, address: str = "127.0.0.1") -> dict:
                .sign(ca_key, hashes.SHA256()))
     server_key = ec.generate_private_key(ec.SECP256R1())
     server_cert = (_builder(address, "imagefleet lab CA", server_key.public_key())
-                   .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                               x509.IPAddress(ipaddress.ip_address(address))]),
+                   .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")] + [
+                       x509.IPAddress(ipaddress.ip_address(one)) for one in (address,) + tuple(extra)]),
                                   critical=False)
                    .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)

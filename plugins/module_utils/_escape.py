@@ -61,6 +61,9 @@ def markdown_code(text):
 
 
 def csv_cell(text):
-    """A CSV cell no spreadsheet reads as a formula: a leading = + - @ tab or CR gets a ' before it."""
+    """A CSV cell no spreadsheet reads as a formula (a leading = + - @ tab or CR gets a ' before it), without control
+    characters."""
     text = '' if text is None else str(text)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    if text.startswith(_FORMULA_STARTS):
+        text = "'" + text
+    return printable(text)

@@ -84,3 +84,34 @@ def test_truncated_compressed_stream_is_corrupt_even_with_a_matching_digest(comp
     hasher = BlobHasher(digest(blob), want_diff_id=True)
     with pytest.raises(DigestMismatchError, match='ends early'):
         list(hashing_iter(chunks(blob, 100), hasher))
+
+
+@pytest.mark.parametrize('kind', ['gzip', 'bzip2', 'xz'])
+def test_each_decompression_call_is_bounded_in_its_output(kind):
+    from ansible_collections.imagefleet.registry.plugins.module_utils import _blob_stream
+
+    inflated = 8 * 1024 * 1024 + 5
+    bomb = {'gzip': gzip.compress, 'bzip2': bz2.compress, 'xz': lzma.compress}[kind](b'\0' * inflated)
+    assert len(bomb) < 64 * 1024
+    pieces = list(_blob_stream._decompressor(kind, 'sha256:x').feed(bomb))  # one small chunk in
+    assert max(len(piece) for piece in pieces) <= _blob_stream.OUTPUT_CHUNK
+    assert sum(len(piece) for piece in pieces) == inflated
+    hasher = BlobHasher(digest(bomb), want_diff_id=True)
+    list(hashing_iter([bomb], hasher))
+    assert hasher.finish() == digest(b'\0' * inflated) and hasher.uncompressed == inflated
+
+
+def test_gzip_members_after_a_full_output_are_still_read():
+    from ansible_collections.imagefleet.registry.plugins.module_utils import _blob_stream
+
+    first = b'\0' * _blob_stream.OUTPUT_CHUNK  # exactly one full output, then the next member
+    blob = gzip.compress(first) + gzip.compress(b'tail')
+    assert b''.join(_blob_stream._Gunzip().feed(blob)) == first + b'tail'
+
+
+def test_a_cap_on_the_uncompressed_size_names_the_layer():
+    bomb = gzip.compress(b'\0' * (3 * 1024 * 1024))
+    hasher = BlobHasher(digest(bomb), want_diff_id=True, max_uncompressed=2 * 1024 * 1024)
+    with pytest.raises(ConversionError, match='inflates to more than 2 MiB uncompressed') as err:
+        list(hashing_iter(chunks(bomb, 1000), hasher))
+    assert digest(bomb) in str(err.value)

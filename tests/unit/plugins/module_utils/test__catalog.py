@@ -49,3 +49,20 @@ def test_literal_repositories_skip_the_catalog():
 def test_defaults_take_everything():
     refs = expand(FakeRegistries(FakeClient(REPOS)), 'reg.example.com', None, None)
     assert len(refs) == 5
+
+
+def test_invalid_names_from_the_registry_are_skipped_and_reported_escaped():
+    repos = {'good/app': ['1', '..', 'x\n', '\x1b[31mred', 't\u00e5g'], '../etc/passwd': ['1'], 'a%2Fb': ['1'],
+             'bad\nname': ['1'], '<script>x</script>': ['1']}
+    skipped = []
+    refs = expand(FakeRegistries(FakeClient(repos)), 'reg.example.com', None, None, skipped=skipped)
+    assert [str(r) for r in refs] == ['reg.example.com/good/app:1']
+    assert len(skipped) == 8
+    assert all(message.isprintable() for message in skipped)
+    assert "skipped tag of reg.example.com/good/app '\\x1b[31mred': not a valid name (distribution grammar)" in skipped
+    assert any("'bad\\x0aname'" in message for message in skipped)
+
+
+def test_without_a_list_invalid_names_are_skipped_silently():
+    refs = expand(FakeRegistries(FakeClient({'ok/app': ['1', '\n']})), 'reg.example.com', None, None)
+    assert [str(r) for r in refs] == ['reg.example.com/ok/app:1']

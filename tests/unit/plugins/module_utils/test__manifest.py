@@ -71,6 +71,18 @@ def test_body_decides_over_a_generic_content_type():
     (b'{"schemaVersion": 2, "mediaType": "' + mt.DOCKER_V2S2.encode() + b'"}', 'needs a "config"'),
     (b'{"schemaVersion": 2, "mediaType": "' + mt.DOCKER_LIST.encode() + b'"}', 'no "manifests"'),
     (b' ' * (mt.MAX_MANIFEST_BYTES + 1), 'limit'),
+] + [(json.dumps({'schemaVersion': 2, 'mediaType': mt.OCI_MANIFEST, 'config': {'digest': 'sha256:' + 'a' * 64},
+                  'layers': [{'digest': bad, 'size': 1}]}).encode(), 'not a sha256 or sha512 digest')
+     for bad in ('sha256:x/../../../../../v2/_catalog', 'sha256:' + 'a' * 64 + '?x=1', 'sha256:' + 'A' * 64,
+                 'md5:' + 'a' * 32, 'sha256:' + 'a' * 64 + '\n', 'sha256:' + 'a' * 63, None, 7)] + [
+    (json.dumps({'schemaVersion': 2, 'mediaType': mt.DOCKER_LIST, 'manifests': [{'digest': 'sha256:../x'}]}).encode(),
+     'manifests[0] has digest'),
+    (json.dumps({'schemaVersion': 1, 'fsLayers': [{'blobSum': 'tarsum.v1+sha256:x'}]}).encode(), 'fsLayers[0] has blobSum'),
+    (json.dumps({'schemaVersion': 1, 'fsLayers': 'x'}).encode(), 'needs an "fsLayers" list'),
+    (json.dumps({'schemaVersion': 2, 'mediaType': mt.OCI_MANIFEST, 'config': {'digest': 'sha256:' + 'a' * 64, 'size': -1},
+                 'layers': []}).encode(), 'not a non-negative integer'),
+    (json.dumps({'schemaVersion': 2, 'mediaType': mt.OCI_MANIFEST, 'config': {'digest': 'sha256:' + 'a' * 64},
+                 'layers': ['sha256:' + 'a' * 64]}).encode(), 'layers[0] is not an object'),
 ])
 def test_bad_manifests_are_refused_clearly(raw, message):
     with pytest.raises(ManifestError) as exc:

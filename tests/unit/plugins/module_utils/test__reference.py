@@ -68,3 +68,20 @@ def test_split_repository():
     assert split_repository('127.0.0.1:5000/legacy/app') == ('127.0.0.1:5000', 'legacy/app')
     with pytest.raises(InvalidReferenceError):
         split_repository('127.0.0.1:5000/legacy/app:1')
+
+
+@pytest.mark.parametrize('text', ['reg.example/app:1\n', 'reg.example/app\n:1', 'reg.example/app:t\u00e5g',
+                                  'reg.example/\u00fcnicode:1', 'reg.example/app:\u0661'])
+def test_no_trailing_newline_and_ascii_only(text):
+    with pytest.raises(InvalidReferenceError):
+        parse_reference(text)
+
+
+def test_names_as_registries_list_them():
+    from ansible_collections.imagefleet.registry.plugins.module_utils._reference import is_repository_name, is_tag
+
+    assert is_repository_name('team/app') and is_tag('v1.0_rc-1')
+    for name in ('../etc/passwd', 'a%2Fb', 'bad\nname', 'app\n', '<script>', '\u00fcnicode', 'UPPER/case', '', None):
+        assert not is_repository_name(name)
+    for tag in ('..', '-dash', 'x\n', '\x1b[31mred', 't\u00e5g', 'a' * 129, '', None):
+        assert not is_tag(tag)

@@ -301,3 +301,138 @@ def test_a_retry_after_beyond_max_retry_wait_fails_naming_the_registry_and_the_w
     c.request('GET', '/v2/a/manifests/1', 'scope')
     assert no_sleep == [45.0]
     assert any('asked to wait 45 seconds' in text for text in take_notices())
+
+
+# -- a hostile registry: credentials stay home, TLS is never left, answers are bounded ----------
+
+def _sent_credentials(call):
+    method, url, kwargs = call
+    del method
+    return url, bool((kwargs.get('headers') or {}).get('Authorization') or kwargs.get('auth'))
+
+
+@pytest.mark.parametrize('location', ['https://storage.example/upload/1', 'https://reg.example:8443/v2/a/blobs/uploads/1',
+                                      '//other.example/v2/a/blobs/uploads/1'])
+def test_an_upload_location_elsewhere_gets_no_credentials(location):
+    c = client([response(202, headers={'Location': location}), response(201)], credentials=Credentials('u', 'pw'))
+    c._challenge = _registry_client.parse_challenge('Basic realm="r"')
+    assert c.upload_blob('a', 'sha256:' + 'b' * 64, b'abc') is True
+    assert [_sent_credentials(call)[1] for call in c.session.calls] == [True, False]
+
+
+def test_a_bearer_token_goes_to_the_registry_only():
+    c = client([response(202, headers={'Location': 'https://other.example/up/1'}), response(201)])
+    c._challenge = _registry_client.parse_challenge('Bearer realm="https://auth.example/token"')
+    c._tokens.put('repository:a:pull,push', 'tok', 300)
+    c.upload_blob('a', 'sha256:' + 'b' * 64, b'abc')
+    assert [_sent_credentials(call)[1] for call in c.session.calls] == [True, False]
+
+
+@pytest.mark.parametrize('location', ['http://reg.example/v2/a/blobs/uploads/1', 'http://other.example/up/1'])
+def test_a_tls_registry_never_sends_to_plain_http(location):
+    c = client([response(202, headers={'Location': location})], credentials=Credentials('u', 'pw'))
+    with pytest.raises(RegistryError, match='plain HTTP'):
+        c.upload_blob('a', 'sha256:' + 'b' * 64, b'abc')
+    assert len(c.session.calls) == 1
+
+
+def test_an_upload_answer_without_location_is_a_typed_error():
+    c = client([response(202)])
+    with pytest.raises(RegistryError, match='reg.example: POST /v2/a/blobs/uploads/ answered HTTP 202 without a Location'):
+        c.upload_blob('a', 'sha256:' + 'b' * 64, b'abc')
+
+
+def test_a_plain_http_realm_of_a_tls_registry_is_refused():
+    c = client([], credentials=Credentials('u', 'pw'))
+    c._challenge = _registry_client.parse_challenge('Bearer realm="http://auth.example/token"')
+    with pytest.raises(RegistryError, match='plain HTTP'):
+        c.request('GET', '/v2/a/manifests/1', 'repository:a:pull')
+    assert c.session.calls == []
+
+
+def test_credentials_go_to_a_plain_http_realm_only_on_loopback_or_the_insecure_registry_itself():
+    c = client([], host='reg.example:5000', insecure=True, credentials=Credentials('u', 'pw'))
+    c._base = 'http://reg.example:5000'
+    c._challenge = _registry_client.parse_challenge('Bearer realm="http://auth.example/token"')
+    with pytest.raises(AuthError, match='over https only'):
+        c.request('GET', '/v2/a/manifests/1', 'repository:a:pull')
+    assert c._realm_may_have_credentials('http://reg.example:5001/token')
+    assert c._realm_may_have_credentials('http://127.0.0.1:9/token') and c._realm_may_have_credentials('https://a.example/t')
+
+
+def _tags(tags, link=None):
+    return response(200, json.dumps({'tags': tags}).encode(), {'Link': '<%s>; rel="next"' % link} if link else {})
+
+
+def test_link_pages_keep_only_path_and_query():
+    c = client([_tags(['1'], 'http://evil.example:81/v2/a/tags/list?n=1&last=1'), _tags(['2'])])
+    assert c.tags('a') == ['1', '2']
+    assert c.session.calls[1][1] == 'https://reg.example/v2/a/tags/list?n=1&last=1'
+
+
+def test_link_loops_and_endless_pages_stop(monkeypatch):
+    c = client([_tags(['1'], '/v2/a/tags/list?last=1'), _tags(['2'], '/v2/a/tags/list?last=1')])
+    with pytest.raises(RegistryError, match='loop back'):
+        c.tags('a')
+    monkeypatch.setattr(_registry_client, 'MAX_PAGES', 3)
+    c = client([_tags([str(i)], '/v2/a/tags/list?last=%d' % i) for i in range(5)])
+    with pytest.raises(RegistryError, match='more than 3 pages'):
+        c.tags('a')
+    c = client([_tags(['1'], '/other/place')])
+    with pytest.raises(RegistryError, match='outside /v2/'):
+        c.tags('a')
+
+
+@pytest.mark.parametrize('body', [b'{"tags": "x"}', b'{"tags": [1]}', b'["x"]', b'{"tags": [null]}'])
+def test_listings_of_the_wrong_json_type_are_typed_errors(body):
+    c = client([response(200, body)])
+    with pytest.raises(RegistryError, match='reg.example: .*list of strings'):
+        c.tags('a')
+
+
+def test_oversize_answers_stop_at_their_cap(monkeypatch):
+    monkeypatch.setattr(_registry_client, 'MAX_JSON_BYTES', 1000)
+    c = client([response(200, b'{"tags": [' + b'"a",' * 10000)])
+    with pytest.raises(_registry_client.ResponseTooLargeError, match='over the 1000-byte limit'):
+        c.request('GET', '/v2/a/tags/list', 'scope', limit=_registry_client.MAX_JSON_BYTES)
+    c = client([response(200, b'{}', {'Content-Length': str(10 ** 9)})])
+    with pytest.raises(_registry_client.ResponseTooLargeError, match='1000000000 bytes'):
+        c.request('GET', '/v2/a/tags/list', 'scope', limit=1000)
+
+
+def test_token_answers_are_capped_and_must_be_strings():
+    challenge = 'Bearer realm="https://auth.example/token"'
+    c = client([response(200, b'{"token": "' + b't' * (2 * 1024 * 1024) + b'"}')])
+    c._challenge = _registry_client.parse_challenge(challenge)
+    with pytest.raises(AuthError, match='token service /token: the answer is over the 1048576-byte limit'):
+        c.request('GET', '/v2/a/manifests/1', 'repository:a:pull')
+    for body in (b'{"token": 12}', b'{"token": "a\\nb"}'):
+        c = client([response(200, body)])
+        c._challenge = _registry_client.parse_challenge(challenge)
+        with pytest.raises(RegistryError, match='not a printable string'):
+            c.request('GET', '/v2/a/manifests/1', 'repository:a:pull')
+
+
+def test_error_bodies_are_read_only_so_far_and_escaped():
+    body = json.dumps({'errors': [{'code': 'DENIED\x1b[2J', 'message': 'no\n' + 'x' * 10 ** 6}]}).encode()
+    c = client([response(403, body)])
+    with pytest.raises(AuthError) as err:
+        c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert len(err.value.message) < 1000 and '\x1b' not in err.value.message and '\n' not in err.value.message
+
+
+def test_blob_bodies_stop_past_their_size():
+    resp = response(200, b'x' * 5000)
+    chunks = RegistryClient.iter_body(resp, 'blob d', size=1000)
+    with pytest.raises(_registry_client.DigestMismatchError, match='longer than its 1000 bytes'):
+        list(chunks)
+    resp = response(200, b'x' * 10, {'Content-Length': '10'})
+    with pytest.raises(_registry_client.DigestMismatchError, match='announced as 10 bytes'):
+        list(RegistryClient.iter_body(resp, 'blob d', size=5))
+    assert b''.join(RegistryClient.iter_body(response(200, b'abc', {'Content-Length': '3'}), 'blob d')) == b'abc'
+
+
+def test_digest_and_size_headers_from_a_registry_are_checked():
+    c = client([response(200, headers={'Docker-Content-Digest': 'sha256:../../x', 'Content-Length': 'junk',
+                                       'Content-Type': 'text/plain\x1b'})])
+    assert c.head_manifest('a', '1') == {'digest': None, 'media_type': 'text/plain\\x1b', 'size': None}

@@ -144,3 +144,24 @@ def test_hosts_section_escapes_and_says_when_nothing_is_legacy():
     assert 'None: no host holds a schema 1 image.' in page
     page = render_directory({}, 'now', hosts=[dict(HOST_ROWS[0], host='<h>', image='<img>')])[0]['audit.html']
     assert '<h3>&lt;h&gt;</h3>' in page and '&lt;img&gt;' in page and '<img>' not in page
+
+
+def test_registry_text_is_escaped_in_every_written_report():
+    recs = records()
+    for record in recs:  # registry text where a registry could put it, as finished conversions (the mapping lists them)
+        record.update(src=record['src'] + '`|<script>\x1b[31m', dest='=HYPERLINK("http://evil")', digest='+sha256:\n1',
+                      status='done', dest_digest='-1+2', dest_format='v2s2', format='v2s1', exists=True)
+    files = render_all(recs, 'now', mapping=True)
+    for name in ('audit.md', 'audit.html', 'mapping.csv'):
+        assert '\x1b' not in files[name] and (name == 'mapping.csv' or '<script>' not in files[name]), name
+    assert '\\x1b[31m' in files['audit.md'] and '&lt;script&gt;' in files['audit.html']
+    md_rows = [line for line in files['audit.md'].splitlines() if line.startswith('| <code>')]
+    assert md_rows and all(line.count(' | ') == 5 for line in md_rows)  # no cell broke out of its column
+    cells = [cell for row in csv.reader(io.StringIO(files['mapping.csv'])) for cell in row]
+    assert not [cell for cell in cells if cell[:1] in ('=', '+', '-', '@', '\t', '\r')]
+
+
+def test_hosts_markdown_escapes_registry_and_engine_text():
+    rows = [dict(HOST_ROWS[0], host='h|<b>', container='c\x1b[2J', error=None)]
+    text = render_directory({}, 'now', hosts=rows)[0]['hosts.md']
+    assert '\x1b' not in text and '<b>' not in text and '## h\\|&lt;b&gt;' in text

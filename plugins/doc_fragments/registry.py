@@ -11,8 +11,8 @@ class ModuleDocFragment:
 options:
   username:
     description:
-      - Username sent to B(every) registry this task talks to that has no entry in O(registry_credentials): the
-        source, the destination, and any other registry a reference names. Prefer O(registry_credentials), which
+      - Username sent to B(every) registry this task talks to that has no entry in O(registry_credentials) (the
+        source, the destination, and any other registry a reference names). Prefer O(registry_credentials), which
         gives each registry only its own credentials (as C(skopeo copy --src-creds/--dest-creds) does).
       - When neither is given, credentials come from the Docker config file (see O(auth_file)), including
         C(credHelpers) and C(credsStore) credential helpers, exactly as C(docker pull) would find them;
@@ -77,7 +77,7 @@ options:
         silent longer counts as a failed try (see O(retries)).
       - A registry that never answers fails the task after about (O(retries) + 1) times this, plus the waits between tries.
       - Besides, no request may take longer than five times this in all (its headers and body; a blob body is bounded
-        by its size instead): an answer that trickles in is cut off then and fails without another try.
+        by its size instead); an answer that trickles in is cut off then and fails without another try.
     type: int
     default: 60
   retries:

@@ -256,7 +256,7 @@ class Handler(BaseHTTPRequestHandler):
                 self.send_header("Content-Length", "1000")
                 self.end_headers()
                 return
-            self._chunked(b"e" * 65536 for _ in range(_ENDLESS_CAP // 65536))
+            self._chunked(b"e" * 65536 for _piece in range(_ENDLESS_CAP // 65536))
             return
         blob = self.state.blobs.get(digest)
         if blob is None or not (repository.startswith(("good/", "blob-endless/"))):
@@ -305,8 +305,8 @@ class Handler(BaseHTTPRequestHandler):
             self._error(404, "NOT_FOUND")
             return
         if path.startswith("/v2/realm-http/") and self.name == "tls":
-            self._error(401, "UNAUTHORIZED", {"WWW-Authenticate": 'Bearer realm="%s/token",service="hostile"'
-                                               % self.state.base("other_port")})
+            realm = "%s/token" % self.state.base("other_port")
+            self._error(401, "UNAUTHORIZED", {"WWW-Authenticate": 'Bearer realm="%s",service="hostile"' % realm})
             return
         if not self._authorized():
             self._challenge()
@@ -403,4 +403,3 @@ def listeners() -> dict:
 def registry_of(config: dict, name: str) -> str:
     listener = config["listeners"][name]
     return "%s:%d" % (listener["host"], listener["port"])
-

@@ -12,8 +12,6 @@ HTML-escaped here, at the point of output.
 
 from __future__ import annotations
 
-import html
-
 from ansible_collections.imagefleet.registry.plugins.module_utils._escape import html_text
 from ansible_collections.imagefleet.registry.plugins.module_utils._host_audit import host_totals
 from ansible_collections.imagefleet.registry.plugins.module_utils._report_data import (

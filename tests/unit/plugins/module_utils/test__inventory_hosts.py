@@ -173,6 +173,14 @@ def test_walk_applies_globs_and_keeps_each_image_once(registries):
         'a.example:5000/legacy/app:1', 'a.example:5000/legacy/app:2', 'a.example:5000/modern/app:1']
 
 
+def test_walk_skips_names_no_registry_may_use_and_reports_them(registries):
+    CLIENTS['bad.example'] = FakeClient({'ok/app': {'1': 'v2s2', 'x\n': 'v2s2'}, '../etc': {'1': 'v2s2'}})
+    skipped = []
+    found = walk([RegistryEntry('bad.example')], registries_factory=registries, skipped=skipped)
+    assert [facts['ref'] for facts in found] == ['bad.example/ok/app:1']
+    assert len(skipped) == 2 and "'x\\x0a'" in ' '.join(skipped) and "'../etc'" in ' '.join(skipped)
+
+
 def test_walk_keeps_requests_in_flight(registries):
     many = dict(('fleet/app-%03d' % index, {'1': 'v2s2', '2': 'oci'}) for index in range(40))
     CLIENTS['big.example'] = client = FakeClient(many)

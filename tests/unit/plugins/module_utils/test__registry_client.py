@@ -338,7 +338,7 @@ def test_a_tls_registry_never_sends_to_plain_http(location):
 
 def test_an_upload_answer_without_location_is_a_typed_error():
     c = client([response(202)])
-    with pytest.raises(RegistryError, match='reg.example: POST /v2/a/blobs/uploads/ answered HTTP 202 without a Location'):
+    with pytest.raises(RegistryError, match='registry reg.example: .* answered 202 without a Location'):
         c.upload_blob('a', 'sha256:' + 'b' * 64, b'abc')
 
 

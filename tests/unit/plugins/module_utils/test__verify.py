@@ -80,6 +80,8 @@ def test_failure_message_lists_each_bad_image():
 class BreakingBody:
     """A streamed blob that yields its first half, then loses the connection (as requests reports it)."""
 
+    headers = {}
+
     def __init__(self, blob, breaks):
         self.blob = blob
         self.breaks = breaks
@@ -99,6 +101,7 @@ class FlakyClient:
 
     host = 'reg.example'
     retries = 2
+    max_layer_bytes = None
     iter_body = staticmethod(RegistryClient.iter_body)
 
     def __init__(self, breaks):

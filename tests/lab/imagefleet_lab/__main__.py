@@ -93,17 +93,26 @@ def cmd_proxy(args) -> dict:
     return proxy
 
 
-def cmd_quirks(args) -> dict:
-    """Start (replacing one of the same state file) or stop a quirk proxy with its storage host and forward proxy."""
+def _fresh_helper(args) -> tuple:
+    """Stop the helper process of args.state if one runs: (state path, the folder for its files, what ran before);
+    the folder is None for `down`."""
     path = Path(args.state)
     current = state.load(path)
     if current:
         spawn.stop(current["pid"], current["marker"])
         path.unlink()
     if args.action == "down":
-        return {"stopped": bool(current)}
+        return path, None, current
     directory = path.parent / (path.stem + "-files")
     directory.mkdir(parents=True, exist_ok=True)
+    return path, directory, current
+
+
+def cmd_quirks(args) -> dict:
+    """Start (replacing one of the same state file) or stop a quirk proxy with its storage host and forward proxy."""
+    path, directory, current = _fresh_helper(args)
+    if directory is None:
+        return {"stopped": bool(current)}
     ports = [spawn.free_port() for _server in range(3)]
     marker = str(path)
     argv = ["quirks-serve", "--upstream", args.upstream, "--ports", ",".join(map(str, ports)),
@@ -140,15 +149,9 @@ def cmd_quirks_serve(args) -> dict:
 
 def cmd_hostile(args) -> dict:
     """Start (anew) or stop the hostile registry (hostile.py); its config, certificates and log sit beside --state."""
-    path = Path(args.state)
-    current = state.load(path)
-    if current:
-        spawn.stop(current["pid"], current["marker"])
-        path.unlink()
-    if args.action == "down":
+    path, directory, current = _fresh_helper(args)
+    if directory is None:
         return {"stopped": bool(current)}
-    directory = path.parent / (path.stem + "-files")
-    directory.mkdir(parents=True, exist_ok=True)
     tls = write_tls_files(directory, extra=("127.0.0.2",))
     config = {"user": args.user, "password": args.password, "certificate": tls["certificate"], "key": tls["key"],
               "listeners": hostile.listeners()}

@@ -49,10 +49,9 @@ def write_tls_files(directory: Path, address: str = "127.0.0.1", extra: tuple = 
                .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
                .sign(ca_key, hashes.SHA256()))
     server_key = ec.generate_private_key(ec.SECP256R1())
+    names = [x509.DNSName("localhost")] + [x509.IPAddress(ipaddress.ip_address(one)) for one in (address,) + tuple(extra)]
     server_cert = (_builder(address, "imagefleet lab CA", server_key.public_key())
-                   .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")] + [
-                       x509.IPAddress(ipaddress.ip_address(one)) for one in (address,) + tuple(extra)]),
-                                  critical=False)
+                   .add_extension(x509.SubjectAlternativeName(names), critical=False)
                    .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
                    .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
                    .sign(ca_key, hashes.SHA256()))

@@ -45,7 +45,7 @@ for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
     [ -d "${dir}" ] || continue
     for program in "${dir}"/*; do
         name="$(basename "${program}")"
-        [ -x "${program}" ] && [ ! -e "${WORK}/bin/${name}" ] || continue
+        if [ ! -x "${program}" ] || [ -e "${WORK}/bin/${name}" ]; then continue; fi
         grep -qxF "${name}" <<<"${hidden}" && continue
         ln -s "${program}" "${WORK}/bin/${name}"
     done

@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r'''
 module: image_report_artifact
 short_description: Keep report directories in a registry as OCI artifacts, and get them back
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reports written into a job's own file system (an AWX execution environment, a CI runner) are gone when the job ends.
     This module pushes a report directory (C(audit.json), C(audit.md), C(audit.html), C(mapping.json), C(mapping.csv),

@@ -3,6 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Checks for runme.sh.
 
+python check_reports.py inject CREDENTIAL_TYPE REGISTRY USERNAME PASSWORD
+    Prints the credential type's IMAGEFLEET_REGISTRY_OPTIONS rendered as AWX renders injectors.
 python check_reports.py stats ARTIFACTS EXPECTED_JSON [ABSENT_KEY ...]
     The ansible-runner job succeeded; its set_stats (artifact_data) hold EXPECTED and none of ABSENT_KEY.
 python check_reports.py tags REGISTRY/REPOSITORY EXPECTED_JSON
@@ -27,6 +29,34 @@ import requests
 ARTIFACT_TYPE = 'application/vnd.imagefleet.report.v1+json'
 EMPTY_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'
 REPORT_FILES = ('audit.json', 'audit.md', 'audit.html', 'mapping.json', 'mapping.csv', 'hosts.json', 'hosts.md')
+
+
+def auth():
+    """Basic credentials of the report registry, from the variable the AWX credential type injects."""
+    entry = json.loads(os.environ.get('IMAGEFLEET_REGISTRY_OPTIONS') or '{}').get('registry_credentials', [{}])[0]
+    return (entry['username'], entry['password']) if entry else None
+
+
+def get(url):
+    """GET with the report registry's login: Basic, or a bearer token from the realm its challenge names."""
+    response = requests.get(url, auth=auth(), timeout=30)
+    challenge = response.headers.get('WWW-Authenticate', '')
+    if response.status_code == 401 and challenge.startswith('Bearer '):
+        params = dict(part.split('=', 1) for part in challenge[len('Bearer '):].replace('"', '').split(','))
+        token = requests.get(params.pop('realm'), params=params, auth=auth(), timeout=30).json()['token']
+        response = requests.get(url, headers={'Authorization': 'Bearer ' + token}, timeout=30)
+    return response
+
+
+def inject(credential_type, registry, username, password):
+    """Print IMAGEFLEET_REGISTRY_OPTIONS as AWX renders the credential type's env injector (sandboxed Jinja)."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+    import yaml
+    with open(credential_type) as handle:
+        template = yaml.safe_load(handle)['injectors']['env']['IMAGEFLEET_REGISTRY_OPTIONS']
+    print(ImmutableSandboxedEnvironment(undefined=StrictUndefined).from_string(template).render(
+        registry=registry, username=username, password=password))
 
 
 def read(path):
@@ -58,7 +88,7 @@ def stats(artifacts, expected, *absent):
 
 def tags(repository, expected):
     registry, name = repository.split('/', 1)
-    response = requests.get('http://%s/v2/%s/tags/list' % (registry, name), timeout=30)
+    response = get('http://%s/v2/%s/tags/list' % (registry, name))
     found = sorted(response.json().get('tags') or []) if response.status_code == 200 else []
     assert found == json.loads(expected), (found, expected)
     print('tags of %s: %s' % (repository, found))
@@ -101,10 +131,10 @@ def artifact(manifest_path, slice_dir, artifacts, repository):
     pinned = run_stats(artifacts)['imagefleet_report_artifact']
     assert pinned == '%s@%s' % (repository, sha256(raw)), (pinned, sha256(raw))
     registry, name = repository.split('/', 1)
-    config = requests.get('http://%s/v2/%s/blobs/%s' % (registry, name, EMPTY_DIGEST), timeout=30)
+    config = get('http://%s/v2/%s/blobs/%s' % (registry, name, EMPTY_DIGEST))
     assert config.status_code == 200 and config.content == b'{}', config.status_code
     print('%s: OCI artifact, %d layers %s' % (pinned, len(titles), titles))
 
 
 if __name__ == '__main__':
-    {'stats': stats, 'tags': tags, 'merged': merged, 'artifact': artifact}[sys.argv[1]](*sys.argv[2:])
+    {'inject': inject, 'stats': stats, 'tags': tags, 'merged': merged, 'artifact': artifact}[sys.argv[1]](*sys.argv[2:])

@@ -24,7 +24,14 @@ export ANSIBLE_INVENTORY_UNPARSED_FAILED=true
 set -x
 lab_up lab >"${WORK}/lab.json"
 REG="$(json "${WORK}/lab.json" 'd["registry"]')"
-REPORTS="${REG}/imagefleet/reports"
+# The reports go to a second registry that needs a login, given only the way the AWX credential type
+# (examples/awx/credential-type.yml) gives it: its env injector, rendered here as AWX renders it.
+SECRET='rep0rt-s3cret"x'
+lab_up reports --no-fixtures --auth token --user reporter --password "${SECRET}" >"${WORK}/reports.json"
+REPORTS="$(json "${WORK}/reports.json" 'd["registry"]')/imagefleet/reports"
+IMAGEFLEET_REGISTRY_OPTIONS="$("${PYTHON}" "${HERE}/check_reports.py" inject "${ROOT}/examples/awx/credential-type.yml" \
+    "${REPORTS%%/*}" reporter "${SECRET}")"
+export IMAGEFLEET_REGISTRY_OPTIONS
 
 PDD="${WORK}/pdd"
 mkdir -p "${PDD}/env" "${PDD}/inventory"
@@ -46,6 +53,7 @@ cat >"${PDD}/env/envvars" <<VARS
 ANSIBLE_COLLECTIONS_PATH: "${ANSIBLE_COLLECTIONS_PATH}"
 ANSIBLE_NOCOLOR: "1"
 ANSIBLE_INVENTORY_UNPARSED_FAILED: "1"
+IMAGEFLEET_REGISTRY_OPTIONS: '${IMAGEFLEET_REGISTRY_OPTIONS}'
 VARS
 # runner IDENT PLAYBOOK ansible-playbook options...: one job (env/cmdline is kept by ansible-runner: start without it).
 runner() { rm -f "${PDD}/env/cmdline"; "${PYTHON}" -m ansible_runner run "${PDD}" -p "$2" --ident "$1" --cmdline "${*:3}" >/dev/null; }
@@ -87,6 +95,10 @@ sed 's/\x1b\[[0-9;]*m//g' "${PDD}/artifacts/fetch-again/stdout" | grep -Eq 'loca
 
 # skopeo, independently: the manifest as the registry serves it, and the artifact's digest set_stats named.
 for index in 1 2 3; do
-    skopeo inspect --raw --tls-verify=false "docker://${REPORTS}:900.90${index}" >"${WORK}/manifest${index}.json"
+    skopeo inspect --raw --tls-verify=false --creds "reporter:${SECRET}" "docker://${REPORTS}:900.90${index}" \
+        >"${WORK}/manifest${index}.json"
     check artifact "${WORK}/manifest${index}.json" "${WORK}/slice${index}" "${PDD}/artifacts/slice${index}" "${REPORTS}"
 done
+# The password never shows in the jobs' output and events (AWX keeps those) nor in the reports. (ansible-runner's
+# own artifacts/*/command records the environment it was given; AWX redacts credential injections there.)
+! grep -rlF "rep0rt-s3cret" "${PDD}"/artifacts/*/stdout "${PDD}"/artifacts/*/job_events "${WORK}/merged" "${WORK}/single"

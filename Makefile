@@ -84,10 +84,12 @@ clean:
 VENV_OLDEST := $(CURDIR)/.venv-2.17
 ANSIBLE_CORE_OLDEST := 2.17.14
 COLLECTION_OLDEST := $(BUILD_ROOT)/oldest/ansible_collections/imagefleet/registry
+# ansible-test 2.17 bootstraps pip with an older get-pip.py name (see GET_PIP_CACHE).
+GET_PIP_CACHE_OLDEST := $(HOME)/.ansible/test/cache/get_pip_23_1_2.py
 ANSIBLE_TEST_OLDEST := cd $(COLLECTION_OLDEST) && PATH=$(VENV_OLDEST)/bin:$(PATH) \
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT)/oldest $(VENV_OLDEST)/bin/ansible-test
 # Tests that also hold for the oldest: everything but the module unit tests (they use 2.19's patch_module_args).
-UNITS_OLDEST := tests/unit/plugins/module_utils tests/unit/plugins/filter tests/unit/plugins/inventory tests/unit/examples
+UNITS_OLDEST := tests/unit/plugins/module_utils/ tests/unit/plugins/filter/ tests/unit/plugins/inventory/ tests/unit/examples/
 
 .PHONY: publish-check ee-context changelog oldest
 
@@ -109,6 +111,7 @@ $(VENV_OLDEST)/.stamp: requirements-dev.txt
 	touch $@
 
 oldest: setup $(VENV_OLDEST)/.stamp
+	@test -f $(GET_PIP_CACHE_OLDEST) || install -D -m 0644 hacking/get_pip_standin.py $(GET_PIP_CACHE_OLDEST)
 	rm -rf $(COLLECTION_OLDEST) && mkdir -p $(COLLECTION_OLDEST) && cp -a $(COLLECTION)/. $(COLLECTION_OLDEST)/
 	$(ANSIBLE_TEST_OLDEST) sanity --local --python 3.11 --requirements --test ansible-doc --test validate-modules --test compile
 	$(ANSIBLE_TEST_OLDEST) units --local --python 3.11 $(UNITS_OLDEST)

@@ -131,11 +131,11 @@ artifacts:
 '''
 
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _report_artifact as ra
+from ansible_collections.imagefleet.registry.plugins.module_utils._files import write_if_changed
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference, split_repository
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
@@ -165,21 +165,6 @@ def push(module, registries, registry, repository):
     }
 
 
-def _write_if_changed(module, path, data):
-    try:
-        with open(path, 'rb') as handle:
-            if handle.read() == data:
-                return False
-    except (IOError, OSError):
-        pass
-    if not module.check_mode:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.%s.' % os.path.basename(path))
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
-        module.atomic_move(tmp, path)
-    return True
-
-
 def pull(module, registries, registry, repository):
     params = module.params
     run = ra.check_name(params['run'], 'run')
@@ -196,7 +181,7 @@ def pull(module, registries, registry, repository):
         files = {}
         for layer in manifest['layers']:
             path = os.path.join(directory, layer['name'])
-            changed = _write_if_changed(module, path, ra.fetch_file(client, repository, layer, what)) or changed
+            changed = write_if_changed(module, path, ra.fetch_file(client, repository, layer, what)) or changed
             files[layer['name']] = path
         artifacts.append({'tag': tag, 'slice': slice_name, 'reference': what, 'digest': digest, 'directory': directory,
                           'files': files})

@@ -41,11 +41,14 @@ ansible-galaxy collection build --output-path "${WORK}/dist" "${SRC}"
 TARBALL="$(ls "${WORK}"/dist/imagefleet-registry-*.tar.gz)"
 "${PYTHON}" "${HERE}/tarball_files.py" tarball "${TARBALL}"
 
-# 2. Installing the directory ships the same files.
-ansible-galaxy collection install -p "${WORK}/from-dir" "${SRC}"
+# 2. Installing the directory ships the same files (--force: the collection under test is installed already).
+ansible-galaxy collection install --force -p "${WORK}/from-dir" "${SRC}"
 "${PYTHON}" "${HERE}/tarball_files.py" tree "${WORK}/from-dir/ansible_collections/imagefleet/registry"
 
-# 3. A user's fresh environment: ansible-core, the collection's requirements.txt, the tarball; nothing of ours.
+# 3. A user's fresh environment: ansible-core, the collection's requirements.txt, the tarball; nothing of ours
+# (ansible-test's PYTHONPATH would make pip see its ansible-core as installed already).
+unset PYTHONPATH
+export ANSIBLE_COLLECTIONS_PATH="${WORK}/collections" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 "${PYTHON}" -m venv "${WORK}/venv"
 "${WORK}/venv/bin/pip" install --quiet --disable-pip-version-check "ansible-core==${CORE_VERSION}" \
     -r "${SRC}/requirements.txt"
@@ -55,15 +58,14 @@ REG="$(json "${WORK}/lab.json" 'd["registry"]')"
 mkdir -p "${WORK}/user"
 (
     cd "${WORK}/user"
-    env -u PYTHONPATH ANSIBLE_COLLECTIONS_PATH="${WORK}/collections" ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false \
-        "${WORK}/venv/bin/ansible-playbook" imagefleet.registry.audit \
-        -e "{\"imagefleet_sources\": [{\"registry\": \"${REG}\", \"repositories\": [\"legacy/*\"]}]}" >audit.out
+    "${WORK}/venv/bin/ansible-playbook" imagefleet.registry.audit \
+        -e "{\"imagefleet_sources\": [{\"registry\": \"${REG}\", \"repositories\": [\"legacy/*\"]}]}" | tee audit.out
 )
 json "${WORK}/user/imagefleet-report/audit.json" 'd["totals"]["images"] >= 5 and d["totals"]["legacy"] >= 5 or exit(1)'
 grep -q "imagefleet-report/audit.html" "${WORK}/user/audit.out"
 
 # 4. AWX project syncs (ansible-galaxy runs in the project's root).
-(cd "${SRC}" && ansible-galaxy collection install -r collections/requirements.yml -p "${WORK}/awx-root")
+(cd "${SRC}" && ansible-galaxy collection install --force -r collections/requirements.yml -p "${WORK}/awx-root")
 "${PYTHON}" "${HERE}/tarball_files.py" tree "${WORK}/awx-root/ansible_collections/imagefleet/registry"
 git -C "${SRC}" init -q -b main
 git -C "${SRC}" -c user.name=test -c user.email=test@example.invalid add -A .
@@ -71,5 +73,5 @@ git -C "${SRC}" -c user.name=test -c user.email=test@example.invalid commit -qm 
 sed "s|https://example.invalid/imagefleet/registry.git|git+file://${SRC}/.git|" \
     "${SRC}/examples/awx/collections/requirements.yml" >"${WORK}/git-requirements.yml"
 grep -q 'type: git' "${WORK}/git-requirements.yml"
-ansible-galaxy collection install -r "${WORK}/git-requirements.yml" -p "${WORK}/awx-git"
+ansible-galaxy collection install --force -r "${WORK}/git-requirements.yml" -p "${WORK}/awx-git"
 "${PYTHON}" "${HERE}/tarball_files.py" tree "${WORK}/awx-git/ansible_collections/imagefleet/registry"

@@ -38,6 +38,9 @@ REPORT_FILES = (
     ('mapping.csv', 'text/csv'),
     ('hosts.json', 'application/json'),
     ('hosts.md', 'text/markdown'),
+    ('workloads.json', 'application/json'),
+    ('workloads.csv', 'text/csv'),
+    ('history.json', 'application/json'),
 )
 MEDIA_TYPES = dict(REPORT_FILES)
 

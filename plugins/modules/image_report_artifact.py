@@ -12,7 +12,8 @@ version_added: 0.1.0
 description:
   - Reports written into a job's own file system (an AWX execution environment, a CI runner) are gone when the job ends.
     This module pushes a report directory (C(audit.json), C(audit.md), C(audit.html), C(mapping.json), C(mapping.csv),
-    C(hosts.json), C(hosts.md), those present) to a registry as one OCI artifact, and pulls every artifact of a run back.
+    C(hosts.json), C(hosts.md), C(workloads.json), C(workloads.csv), C(history.json), those present) to a registry as one
+    OCI artifact, and pulls every artifact of a run back.
   - 'The artifact is an OCI image manifest with C(artifactType: application/vnd.imagefleet.report.v1+json), the empty
     config (C(application/vnd.oci.empty.v1+json), the 2-byte C({})) and one layer per file with its media type
     (C(application/json), C(text/markdown), C(text/html), C(text/csv)) and its name in the C(org.opencontainers.image.title)

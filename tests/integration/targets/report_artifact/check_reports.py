@@ -28,7 +28,8 @@ import requests
 
 ARTIFACT_TYPE = 'application/vnd.imagefleet.report.v1+json'
 EMPTY_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'
-REPORT_FILES = ('audit.json', 'audit.md', 'audit.html', 'mapping.json', 'mapping.csv', 'hosts.json', 'hosts.md')
+REPORT_FILES = ('audit.json', 'audit.md', 'audit.html', 'mapping.json', 'mapping.csv', 'hosts.json', 'hosts.md',
+                'workloads.json', 'workloads.csv', 'history.json')
 
 
 def auth():

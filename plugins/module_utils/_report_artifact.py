@@ -160,7 +160,7 @@ def push(client, repository, tag, files, run, slice_name, check_mode=False):
         blobs = [(EMPTY_DIGEST, EMPTY_BLOB)] + [(sha256_digest(data), data) for _name, data in files]
         for blob_digest, data in dict(blobs).items():
             if client.blob_size(repository, blob_digest) is None:
-                client.upload_blob(repository, blob_digest, data)
+                client.upload_blob(repository, blob_digest, data, size=len(data))
         pushed = client.put_manifest(repository, tag, raw, mt.OCI_MANIFEST)
         if pushed and pushed != digest:
             raise ReportArtifactError('%s/%s:%s: the registry stored the manifest as %s, expected %s'

@@ -70,7 +70,8 @@ class FakeClient:
     def blob_size(self, repository, digest):
         return len(self.blobs[digest]) if digest in self.blobs else None
 
-    def upload_blob(self, repository, digest, body):
+    def upload_blob(self, repository, digest, body, size=None):
+        assert size == len(body)
         self.uploads.append(digest)
         self.blobs[digest] = body
 

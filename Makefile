@@ -79,3 +79,42 @@ lab-down:
 clean:
 	-$(VENV)/bin/python -m imagefleet_lab down --state $(DEMO_STATE) 2>/dev/null
 	rm -rf $(BUILD_ROOT) .lab tests/output
+
+# Publishing (Galaxy, AWX) and the oldest ansible-core claimed: part of make test.
+VENV_OLDEST := $(CURDIR)/.venv-2.17
+ANSIBLE_CORE_OLDEST := 2.17.14
+COLLECTION_OLDEST := $(BUILD_ROOT)/oldest/ansible_collections/imagefleet/registry
+# ansible-test 2.17 bootstraps pip with an older get-pip.py name (see GET_PIP_CACHE).
+GET_PIP_CACHE_OLDEST := $(HOME)/.ansible/test/cache/get_pip_23_1_2.py
+ANSIBLE_TEST_OLDEST := cd $(COLLECTION_OLDEST) && PATH=$(VENV_OLDEST)/bin:$(PATH) \
+	ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT)/oldest $(VENV_OLDEST)/bin/ansible-test
+# Tests that also hold for the oldest: everything but the module unit tests (they use 2.19's patch_module_args).
+UNITS_OLDEST := tests/unit/plugins/module_utils/ tests/unit/plugins/filter/ tests/unit/plugins/inventory/ tests/unit/examples/
+
+.PHONY: publish-check ee-context changelog oldest
+
+publish-check: setup
+	bash hacking/publish-check.sh
+
+# The execution environment's build context (ansible-builder create) from imagefleet-registry-<galaxy.yml version>.tar.gz.
+ee-context: venv
+	bash hacking/ee-context.sh
+
+# After new fragments land: fold them into CHANGELOG.rst and changelogs/changelog.yaml (the release in galaxy.yml).
+changelog: venv collection
+	bash hacking/changelog.sh $(CURDIR) $(COLLECTION)
+
+$(VENV_OLDEST)/.stamp: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV_OLDEST)
+	grep -Ev '^(ansible-core|antsibull-changelog|galaxy-importer|ansible-builder)==' requirements-dev.txt \
+		| $(VENV_OLDEST)/bin/pip install --quiet --disable-pip-version-check ansible-core==$(ANSIBLE_CORE_OLDEST) -r /dev/stdin
+	touch $@
+
+oldest: setup $(VENV_OLDEST)/.stamp
+	@test -f $(GET_PIP_CACHE_OLDEST) || install -D -m 0644 hacking/get_pip_standin.py $(GET_PIP_CACHE_OLDEST)
+	rm -rf $(COLLECTION_OLDEST) && mkdir -p $(COLLECTION_OLDEST) && cp -a $(COLLECTION)/. $(COLLECTION_OLDEST)/
+	$(ANSIBLE_TEST_OLDEST) sanity --local --python 3.11 --requirements --test ansible-doc --test validate-modules --test compile
+	$(ANSIBLE_TEST_OLDEST) units --local --python 3.11 $(UNITS_OLDEST)
+	$(ANSIBLE_TEST_OLDEST) integration --local --python 3.11 --allow-destructive report_artifact
+
+test: publish-check oldest

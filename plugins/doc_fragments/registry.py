@@ -8,6 +8,13 @@ from __future__ import annotations
 class ModuleDocFragment:
 
     DOCUMENTATION = r'''
+attributes:
+  action_group:
+    description: Use C(group/imagefleet.registry.registry) in C(module_defaults) to set the registry options once for
+      every module of the group.
+    support: full
+    membership:
+      - imagefleet.registry.registry
 options:
   username:
     description:

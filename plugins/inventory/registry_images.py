@@ -163,6 +163,7 @@ compose:
 groups:
   multi_arch: imagefleet_format in ['v2s2_list', 'oci_index']
 
+---
 # Same, with a registry that needs credentials from a file and a private CA, and a cache
 # so that a second ansible-playbook run does not walk the registries again.
 plugin: imagefleet.registry.registry_images

@@ -40,10 +40,15 @@ def read_run(path):
     return failed, stats
 
 
+def _name(host):
+    """A host name from ansible-inventory --list; ansible-core before 2.19 writes unsafe strings as {"__ansible_unsafe": name}."""
+    return host['__ansible_unsafe'] if isinstance(host, dict) else host
+
+
 def split(listing, first, second, count, prefix):
     with open(listing) as f:
         inventory = json.load(f)
-    hosts = sorted(set(inventory[first]['hosts']) & set(inventory[second]['hosts']))
+    hosts = sorted(set(map(_name, inventory[first]['hosts'])) & set(map(_name, inventory[second]['hosts'])))
     for index in range(int(count)):
         with open('%s%d.txt' % (prefix, index + 1), 'w') as f:
             f.write(''.join(host + '\n' for host in hosts[index::int(count)]))

@@ -5,49 +5,34 @@
 from __future__ import annotations
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._catalog import expand, matching_repositories
-
-
-class FakeClient:
-    def __init__(self, repos):
-        self.repos = repos
-        self.catalog_calls = 0
-
-    def catalog(self):
-        self.catalog_calls += 1
-        return iter(sorted(self.repos))
-
-    def tags(self, name):
-        return self.repos.get(name, [])
-
-
-class FakeRegistries:
-    def __init__(self, client):
-        self._client = client
-        self.asked = []
-
-    def client(self, reference):
-        self.asked.append(reference.registry)
-        return self._client
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistries, FakeRegistry
 
 
 REPOS = {'legacy/app': ['1', '2', 'latest'], 'legacy/db': ['9.6'], 'modern/app': ['1'], 'empty/repo': []}
 
 
+def registry(host='reg.example.com'):
+    fake = FakeRegistry(host)
+    for name, tags in REPOS.items():
+        fake.add_repository(name, tags)
+    return fake
+
+
 def test_globs_over_catalog_and_tags():
-    registries = FakeRegistries(FakeClient(REPOS))
+    registries = FakeRegistries(registry('127.0.0.1:5000'))
     refs = expand(registries, '127.0.0.1:5000', ['legacy/*'], ['[0-9]*'], parallel=2)
     assert [str(r) for r in refs] == ['127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/legacy/app:2', '127.0.0.1:5000/legacy/db:9.6']
     assert registries.asked == ['127.0.0.1:5000']
 
 
 def test_literal_repositories_skip_the_catalog():
-    client = FakeClient(REPOS)
+    client = registry()
     assert matching_repositories(client, ['modern/app', 'legacy/db']) == ['legacy/db', 'modern/app']
-    assert client.catalog_calls == 0
+    assert client.count('catalog') == 0
 
 
 def test_defaults_take_everything():
-    refs = expand(FakeRegistries(FakeClient(REPOS)), 'reg.example.com', None, None)
+    refs = expand(FakeRegistries(registry()), 'reg.example.com', None, None)
     assert len(refs) == 5
 
 

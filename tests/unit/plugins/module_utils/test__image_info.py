@@ -4,43 +4,27 @@
 
 from __future__ import annotations
 
-import json
-import os
-
 import pytest
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError, NotFoundError, RegistryError
 from ansible_collections.imagefleet.registry.plugins.module_utils._image_info import inspect_images
-from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest
-
-FIXTURES = os.path.join(os.path.dirname(__file__), 'fixtures')
-
-
-def manifest(name):
-    with open(os.path.join(FIXTURES, 'recorded.json')) as handle:
-        entry = json.load(handle)[name]
-    with open(os.path.join(FIXTURES, entry['file']), 'rb') as handle:
-        return parse_manifest(handle.read(), entry['content_type'])
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistry
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.recorded import recorded
 
 
-class FakeRegistries:
-    """client(reference).get_manifest(): a manifest, or raises, per registry host."""
-
-    def __init__(self, answers):
-        self.answers = answers
-
-    def client(self, reference):
-        return self
-
-    def get_manifest(self, repository, ref):
-        answer = self.answers[repository]
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
+def registry(**repositories):
+    """A fake registry whose repositories hold, at tag 1, a recorded manifest or an error."""
+    fake = FakeRegistry('127.0.0.1:5000')
+    for repository, what in repositories.items():
+        if isinstance(what, Exception):
+            fake.errors[(repository, '1')] = what
+        else:
+            fake.add_manifest(repository, '1', *recorded(what)[:2])
+    return fake
 
 
-REGISTRIES = FakeRegistries({
-    'legacy/app': manifest('schema1-multi'),
+REGISTRIES = registry(**{
+    'legacy/app': 'schema1-multi',
     'gone/app': NotFoundError('manifest unknown', status=404),
     'down/app': RegistryError('registry 127.0.0.1:1: cannot connect (tried 1 times): connection refused', registry='127.0.0.1:1'),
 })
@@ -65,37 +49,26 @@ def test_a_malformed_reference_fails_either_way():
         inspect_images(REGISTRIES, ['UPPER/Case:1'], 1, on_error='report')
 
 
-class DetailsRegistries(FakeRegistries):
-    """Also answers blob HEADs (sizes) and config GETs, counting them."""
-
-    def __init__(self, answers, blobs):
-        super().__init__(answers)
-        self.blobs = blobs
-        self.requests = []
-
-    def blob_size(self, repository, digest):
-        self.requests.append(('HEAD', digest))
-        return len(self.blobs[digest])
-
-    def get_blob_bytes(self, repository, digest, limit):
-        self.requests.append(('GET', digest))
-        return self.blobs[digest]
-
-
 def test_details_add_schema1_layer_sizes_once_per_blob():
-    legacy = manifest('schema1-multi')
+    fake = FakeRegistry('127.0.0.1:5000')
+    legacy = fake.add_manifest('legacy/app', '1', *recorded('schema1-multi')[:2])
+    fake.tags_of['legacy/app']['2'] = legacy.digest
     layers = [layer['blobSum'] for layer in legacy.doc['fsLayers']]
-    registries = DetailsRegistries({'legacy/app': legacy}, dict((digest, b'x' * (index + 1)) for index, digest in enumerate(layers)))
-    first, second = inspect_images(registries, ['127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/legacy/app:2'], 1, details=True)
+    for index, digest in enumerate(layers):
+        fake.add_blob('legacy/app', b'x' * (index + 1), digest=digest)
+    first, second = inspect_images(fake, ['127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/legacy/app:2'], 1, details=True)
     assert all(layer['size'] for layer in first['layers']) and first['layers'] == second['layers']
-    assert len(registries.requests) == len(set(layers))
+    assert fake.count('blob_size') + fake.count('get_blob_bytes') == len(set(layers))
     assert first['created'] and first['created'][:4].isdigit()
-    assert inspect_images(FakeRegistries({'legacy/app': legacy}), ['127.0.0.1:5000/legacy/app:1'], 1)[0]['layers'][0]['size'] is None
+    assert inspect_images(registry(**{'legacy/app': 'schema1-multi'}), ['127.0.0.1:5000/legacy/app:1'], 1)[0]['layers'][0]['size'] is None
 
 
 def test_details_read_created_from_the_config_once():
-    image = manifest('v2s2')
+    fake = FakeRegistry('127.0.0.1:5000')
+    image = fake.add_manifest('modern/app', '1', *recorded('v2s2')[:2])
+    fake.tags_of['modern/app']['2'] = image.digest
     config = image.doc['config']['digest']
-    registries = DetailsRegistries({'modern/app': image}, {config: b'{"created": "2021-02-03T04:05:06Z", "rootfs": {}}'})
-    facts = inspect_images(registries, ['127.0.0.1:5000/modern/app:1', '127.0.0.1:5000/modern/app:2'], 1, details=True)
-    assert [f['created'] for f in facts] == ['2021-02-03T04:05:06Z'] * 2 and registries.requests == [('GET', config)]
+    fake.add_blob('modern/app', b'{"created": "2021-02-03T04:05:06Z", "rootfs": {}}', digest=config)
+    facts = inspect_images(fake, ['127.0.0.1:5000/modern/app:1', '127.0.0.1:5000/modern/app:2'], 1, details=True)
+    assert [f['created'] for f in facts] == ['2021-02-03T04:05:06Z'] * 2
+    assert (fake.count('get_blob_bytes'), fake.count('blob_size')) == (1, 0)

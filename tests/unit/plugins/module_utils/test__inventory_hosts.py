@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-import threading
 
 import pytest
 
@@ -27,60 +26,34 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._inventory_hos
     summarise,
     walk,
 )
-from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistries, FakeRegistry
 from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.recorded import recorded
 
 
-def recorded_manifest(name):
-    raw, content_type, digest = recorded(name)
-    return parse_manifest(raw, content_type), digest
-
-
-class FakeClient:
-    """catalog/tags/get_manifest of one registry: {repository: {tag: fixture name or exception}}."""
-
-    def __init__(self, repos):
-        self.repos = repos
-        self.manifest_calls = 0
-        self.in_flight = 0
-        self.max_in_flight = 0
-        self._lock = threading.Lock()
-
-    def catalog(self):
-        return iter(sorted(self.repos))
-
-    def tags(self, name):
-        return list(self.repos.get(name, {}))
-
-    def get_manifest(self, repository, ref):
-        with self._lock:
-            self.manifest_calls += 1
-            self.in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            what = self.repos[repository][ref]
+def fake_registry(host, repos):
+    """A fake registry holding {repository: {tag: recorded fixture name or the exception its GET raises}}."""
+    registry = FakeRegistry(host)
+    for repository, tags in repos.items():
+        registry.add_repository(repository)
+        for tag, what in tags.items():
             if isinstance(what, Exception):
-                raise what
-            return recorded_manifest(what)[0]
-        finally:
-            with self._lock:
-                self.in_flight -= 1
+                registry.add_repository(repository, [tag])
+                registry.errors[(repository, tag)] = what
+            else:
+                registry.add_manifest(repository, tag, *recorded(what)[:2])
+    return registry
 
 
-class FakeRegistries:
+class MadeRegistries(FakeRegistries):
+    """Stands for the Registries class walk() builds a pool from: serves the fakes in CLIENTS, records each pool."""
+
     made = []
 
     def __init__(self, params, pool_size=16):
+        super().__init__(*CLIENTS.values())
         self.params = params
         self.pool_size = pool_size
-        self.closed = False
-        FakeRegistries.made.append(self)
-
-    def client(self, reference):
-        return CLIENTS[reference.registry]
-
-    def close(self):
-        self.closed = True
+        MadeRegistries.made.append(self)
 
 
 CLIENTS = {}
@@ -88,16 +61,16 @@ CLIENTS = {}
 
 @pytest.fixture(autouse=True)
 def registries():
-    FakeRegistries.made = []
+    MadeRegistries.made = []
     CLIENTS.clear()
-    CLIENTS['a.example:5000'] = FakeClient({
+    CLIENTS['a.example:5000'] = fake_registry('a.example:5000', {
         'legacy/app': {'1': 'schema1-multi', '2': 'schema1-repeated', 'gone': NotFoundError('no such manifest')},
         'modern/app': {'1': 'v2s2', '2': 'oci'},
         'multi/app': {'1': 'list', '2': 'index'},
         'odd/artifact': {'1': ManifestError('unknown media type application/x-thing')},
     })
-    CLIENTS['127.0.0.1:5001'] = FakeClient({'legacy/db': {'9.6': 'schema1-multi'}})
-    return FakeRegistries
+    CLIENTS['127.0.0.1:5001'] = fake_registry('127.0.0.1:5001', {'legacy/db': {'9.6': 'schema1-multi'}})
+    return MadeRegistries
 
 
 def test_entry_accepts_host_port_and_schemes():
@@ -147,7 +120,7 @@ def test_walk_makes_one_summary_per_existing_tag(registries):
     schema1 = by_ref['a.example:5000/legacy/app:1']
     assert schema1 == {
         'ref': 'a.example:5000/legacy/app:1', 'registry': 'a.example:5000', 'repository': 'legacy/app', 'tag': '1',
-        'format': 'v2s1', 'digest': recorded_manifest('schema1-multi')[1],
+        'format': 'v2s1', 'digest': recorded('schema1-multi')[2],
         'media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws',
         'size': schema1['size'], 'platforms': [], 'error': None,
     }
@@ -183,15 +156,15 @@ def test_walk_skips_names_no_registry_may_use_and_reports_them(registries):
 
 def test_walk_keeps_requests_in_flight(registries):
     many = dict(('fleet/app-%03d' % index, {'1': 'v2s2', '2': 'oci'}) for index in range(40))
-    CLIENTS['big.example'] = client = FakeClient(many)
+    CLIENTS['big.example'] = client = fake_registry('big.example', many)
     found = walk([RegistryEntry('big.example')], parallel=8, registries_factory=registries)
     assert len(found) == 80
-    assert client.manifest_calls == 80
+    assert client.count('get_manifest') == 80
     assert 1 <= client.max_in_flight <= 8
 
 
 def test_walk_lets_registry_errors_through_and_closes(registries):
-    CLIENTS['a.example:5000'].repos['legacy/app']['1'] = AuthError('registry a.example:5000: denied')
+    CLIENTS['a.example:5000'].errors[('legacy/app', '1')] = AuthError('registry a.example:5000: denied')
     with pytest.raises(AuthError, match='denied'):
         walk([RegistryEntry('a.example:5000')], parallel=3, registries_factory=registries)
     assert registries.made[0].closed

@@ -24,6 +24,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._peer_tools im
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
 from ansible_collections.imagefleet.registry.plugins.module_utils._verify import Verifier, tool_problems
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistries, FakeRegistry
 from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.recorded import recorded
 
 
@@ -124,33 +125,14 @@ def test_find_tools():
 
 # -- reaching the registry as our client does -----------------------------------------
 
-class FakeClient:
-    def __init__(self, base):
-        self.base = base
-
-    def ping(self):
-        return self.base
-
-
-class FakeRegistries:
-    def __init__(self, base, credentials=None):
-        self.base = base
-        self.credentials = credentials
-
-    def client(self, reference):
-        return FakeClient(self.base)
-
-    def credentials_for(self, registry):
-        return self.credentials
-
-
 def peers(tmp_path, base, credentials=None, calls=None, hidden=None, answer=(0, b'', ''), **params):
     def run(argv, environ):
         if calls is not None:
             calls.append((argv, environ))
         return answer
 
-    return PeerTools({'skopeo': 'skopeo', 'crane': 'crane'}, FakeRegistries(base, credentials),
+    scheme, host = base.split('://')
+    return PeerTools({'skopeo': 'skopeo', 'crane': 'crane'}, FakeRegistries(FakeRegistry(host, scheme), credentials=credentials),
                      dict(dict(validate_certs=True, insecure_registries=[], timeout=60, retries=3), **params),
                      run, str(tmp_path), hide=hidden.append if hidden is not None else None)
 

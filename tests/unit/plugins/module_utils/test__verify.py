@@ -9,11 +9,6 @@ import gzip
 import hashlib
 import json
 
-import requests.exceptions
-
-from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
-from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import RegistryClient
 from ansible_collections.imagefleet.registry.plugins.module_utils._verify import (
     config_problems,
     diff_id_problems,
@@ -23,6 +18,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._verify import
     semantics_of_config,
     verify_all,
 )
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistry, push_v2s2
 
 D1 = 'sha256:' + 'a' * 64
 D2 = 'sha256:' + 'b' * 64
@@ -77,77 +73,27 @@ def test_failure_message_lists_each_bad_image():
 
 # -- deep verification over a connection that breaks off mid-body ----------------------------------------
 
-class BreakingBody:
-    """A streamed blob that yields its first half, then loses the connection (as requests reports it)."""
-
-    headers = {}
-
-    def __init__(self, blob, breaks):
-        self.blob = blob
-        self.breaks = breaks
-
-    def iter_content(self, size):
-        yield self.blob[:len(self.blob) // 2]
-        if self.breaks:
-            raise requests.exceptions.ChunkedEncodingError('Connection broken: IncompleteRead')
-        yield self.blob[len(self.blob) // 2:]
-
-    def close(self):
-        pass
-
-
-class FlakyClient:
-    """One repository holding one image; GETs of the layer break off `breaks` times, then work."""
-
-    host = 'reg.example'
-    retries = 2
-    max_layer_bytes = None
-    iter_body = staticmethod(RegistryClient.iter_body)
-
-    def __init__(self, breaks):
-        self.breaks = breaks
-        self.opened = 0
-        self.waited = []
-        self.layer = gzip.compress(b'layer content ' * 4096, mtime=0)
-        self.config = json.dumps({'rootfs': {'type': 'layers', 'diff_ids': [
-            'sha256:' + hashlib.sha256(b'layer content ' * 4096).hexdigest()]}}).encode()
-        self.manifest = json.dumps({'schemaVersion': 2, 'mediaType': mt.DOCKER_V2S2, 'config': {
-            'mediaType': mt.DOCKER_CONFIG, 'size': len(self.config), 'digest': 'sha256:' + hashlib.sha256(self.config).hexdigest()},
-            'layers': [{'mediaType': mt.DOCKER_LAYER_GZIP, 'size': len(self.layer),
-                        'digest': 'sha256:' + hashlib.sha256(self.layer).hexdigest()}]}).encode()
-
-    def client(self, reference):
-        return self
-
-    def get_manifest(self, repository, ref):
-        return parse_manifest(self.manifest, mt.DOCKER_V2S2)
-
-    def get_blob_bytes(self, repository, digest, limit):
-        return self.config
-
-    def blob_size(self, repository, digest):
-        return len(self.layer)
-
-    def open_blob(self, repository, digest):
-        self.opened += 1
-        return BreakingBody(self.layer, self.opened <= self.breaks)
-
-    def backoff(self, attempt):
-        self.waited.append(attempt)
+def flaky_registry(breaks):
+    """Two repositories holding one image; GETs of its layer break off `breaks` times, then work."""
+    registry = FakeRegistry('reg.example')
+    for repository in ('a', 'b'):
+        image = push_v2s2(registry, repository, '1', contents=('layer content ' * 64,))
+    registry.break_reads = breaks
+    return registry, image.doc['layers'][0]['digest']
 
 
 def test_deep_verify_reads_a_broken_body_again():
-    registry = FlakyClient(breaks=2)
+    registry, _layer = flaky_registry(breaks=2)
     results, summary = verify_all(registry, [{'dest': 'reg.example/a:1'}, {'dest': 'reg.example/b:1'}], 'v2s2', True, 1)
     assert summary == {'total': 2, 'ok': 2, 'bad': 0}
     assert [r['layers_rehashed'] for r in results] == [1, 1]
-    assert registry.opened == 3 and registry.waited == [0, 1]  # two breaks, then one read serves both images
+    assert registry.count('open_blob') == 3 and registry.waited == [0, 1]  # two breaks, then one read serves both images
 
 
 def test_deep_verify_reports_a_body_that_keeps_breaking_for_that_image():
-    registry = FlakyClient(breaks=3)
+    registry, layer = flaky_registry(breaks=3)
     results, summary = verify_all(registry, [{'dest': 'reg.example/a:1'}, {'dest': 'reg.example/b:1'}], 'v2s2', True, 1)
     assert summary == {'total': 2, 'ok': 1, 'bad': 1}
     assert results[0]['problems'] == ['blob %s from reg.example/a broke off while reading: Connection broken: IncompleteRead'
-                                      % json.loads(registry.manifest)['layers'][0]['digest']]
-    assert results[1]['ok'] and registry.opened == 4
+                                      % layer]
+    assert results[1]['ok'] and registry.count('open_blob') == 4

@@ -23,11 +23,12 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD_ROOT)
 export ANSIBLE_FORCE_COLOR := 0
 export PYTHONPATH := $(CURDIR)/tests/lab
 
-.PHONY: help setup venv tools collection test sanity units integration demo bench lab-up lab-down clean
+.PHONY: help setup venv tools collection test lint sanity units integration demo bench lab-up lab-down clean
 
 help:
 	@echo "make demo   - set everything up, start a lab registry with legacy images and run the main job on it"
-	@echo "make test   - set everything up and run ansible-test sanity, units and integration"
+	@echo "make test   - set everything up and run the linters, ansible-test sanity, units and integration"
+	@echo "make lint   - ansible-lint, yamllint, ruff and mypy alone (configs: .ansible-lint, .yamllint, ruff.toml, mypy.ini)"
 	@echo "make bench  - benchmark against skopeo on the lab registry"
 
 $(VENV)/.stamp: requirements-dev.txt
@@ -62,7 +63,18 @@ integration: setup
 	$(ANSIBLE_TEST) integration --local --python 3.11 --allow-destructive; status=$$?; \
 		$(VENV)/bin/python -m imagefleet_lab down --state $(LAB_STATE) >/dev/null; exit $$status
 
-test: sanity units integration
+# Every linter runs even when an earlier one fails, so that one run shows all findings.
+# ansible-lint --offline finds imagefleet.registry through ANSIBLE_COLLECTIONS_PATH (the built copy);
+# mypy runs from the build root so that the ansible_collections imports resolve.
+lint: venv collection
+	@status=0; \
+	ansible-lint --offline --nocolor playbooks roles examples || status=1; \
+	yamllint --strict . || status=1; \
+	ruff check . || status=1; \
+	(cd $(BUILD_ROOT) && mypy --config-file $(CURDIR)/mypy.ini -p ansible_collections.imagefleet.registry.plugins.module_utils) || status=1; \
+	exit $$status
+
+test: lint sanity units integration
 
 demo: setup
 	bash hacking/demo.sh "$(DEMO_STATE)"

@@ -25,7 +25,7 @@ try:
     import requests.exceptions
 except ImportError:
     HAS_DOCKER = False
-    DOCKER_IMPORT_ERROR = traceback.format_exc()
+    DOCKER_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
     HAS_DOCKER = True
     DOCKER_IMPORT_ERROR = None

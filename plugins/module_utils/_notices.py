@@ -14,7 +14,7 @@ import threading
 
 _MAX_NOTICES = 50
 _lock = threading.Lock()
-_notices = []
+_notices: list[str] = []
 
 
 def notice(text):

@@ -51,7 +51,7 @@ try:
     import requests
     HAS_REQUESTS = True
 except ImportError:
-    requests = None
+    requests = None  # type: ignore[assignment]
     HAS_REQUESTS = False
 
 _MANIFEST_ACCEPT = ', '.join(mt.MANIFEST_ACCEPT)

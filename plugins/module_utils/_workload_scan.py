@@ -35,7 +35,7 @@ try:
 except ImportError:
     # PyYAML comes with ansible-core on the controller; a module run elsewhere fails through missing_required_lib.
     HAS_YAML = False
-    YAML_IMPORT_ERROR = traceback.format_exc()
+    YAML_IMPORT_ERROR: str | None = traceback.format_exc()
 else:
     HAS_YAML = True
     YAML_IMPORT_ERROR = None

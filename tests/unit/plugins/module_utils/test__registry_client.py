@@ -260,7 +260,7 @@ def test_a_blob_redirect_is_followed_without_credentials_and_a_refused_head_beco
     c._foreign = storage
     assert c.blob_size('a', 'sha256:' + 'c' * 64) == 1234
     assert c.session.calls[0][2]['auth'] is not None
-    for method, url, kwargs in storage.calls:
+    for _method, url, kwargs in storage.calls:
         assert url == 'https://storage.example/b?sig=1' and 'auth' not in kwargs
         assert 'Authorization' not in (kwargs.get('headers') or {})
     assert [call[0] for call in storage.calls] == ['HEAD', 'GET']

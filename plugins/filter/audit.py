@@ -6,17 +6,10 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
+from ansible_collections.imagefleet.registry.plugins.module_utils import _plan
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._filter import filter_errors
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
-from ansible_collections.imagefleet.registry.plugins.module_utils._plan import audit_records as _audit_records
-
-
-def audit_records(plan, infos, default_format='v2s2'):
-    try:
-        return _audit_records(plan, infos, default_format)
-    except ImagefleetError as exc:
-        raise AnsibleFilterError(exc.message)
+audit_records = filter_errors(_plan.audit_records)
 
 
 class FilterModule:

@@ -6,24 +6,11 @@
 
 from __future__ import annotations
 
-from ansible.errors import AnsibleFilterError
-
 from ansible_collections.imagefleet.registry.plugins.module_utils import _host_audit
-from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._filter import filter_errors
 
-
-def host_references(engines):
-    try:
-        return _host_audit.host_references(engines)
-    except ImagefleetError as exc:
-        raise AnsibleFilterError(exc.message)
-
-
-def host_rows(engines, infos):
-    try:
-        return _host_audit.host_rows(engines, infos)
-    except ImagefleetError as exc:
-        raise AnsibleFilterError(exc.message)
+host_references = filter_errors(_host_audit.host_references)
+host_rows = filter_errors(_host_audit.host_rows)
 
 
 class FilterModule:

@@ -12,10 +12,14 @@ so a base layer shared by a hundred images is decompressed once.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._blob_stream import BlobHasher, hashing_iter
 from ansible_collections.imagefleet.registry.plugins.module_utils._blob_upload import RestartUpload
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import BrokenTransferError
+
+if TYPE_CHECKING:
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import RegistryClient
 
 SKIPPED = 'skipped'
 MOUNTED = 'mounted'
@@ -27,31 +31,31 @@ class Location:
 
     __slots__ = ('client', 'repository')
 
-    def __init__(self, client, repository):
+    def __init__(self, client: RegistryClient, repository: str) -> None:
         self.client = client
         self.repository = repository
 
     @property
-    def key(self):
+    def key(self) -> str:
         return '%s/%s' % (self.client.host, self.repository)
 
 
 class DiffIdCache:
     """digest -> diff_id, with one lock per digest so that concurrent images hash a shared layer once."""
 
-    def __init__(self):
-        self._values = {}
-        self._locks = {}
+    def __init__(self) -> None:
+        self._values: dict[str, str] = {}
+        self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
-    def get(self, digest):
+    def get(self, digest: str) -> str | None:
         return self._values.get(digest)
 
-    def put(self, digest, diff_id):
+    def put(self, digest: str, diff_id: str | None) -> None:
         if diff_id:
             self._values[digest] = diff_id
 
-    def lock(self, digest):
+    def lock(self, digest: str) -> threading.Lock:
         with self._guard:
             return self._locks.setdefault(digest, threading.Lock())
 
@@ -59,20 +63,20 @@ class DiffIdCache:
 class TransferStats:
     """Counts for the module result; updated from worker threads."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self.counts = {UPLOADED: 0, MOUNTED: 0, SKIPPED: 0}
         self.bytes_uploaded = 0
         self.bytes_read = 0
 
-    def record(self, outcome, uploaded=0, read=0):
+    def record(self, outcome: str | None, uploaded: int = 0, read: int = 0) -> None:
         with self._lock:
             if outcome:
                 self.counts[outcome] += 1
             self.bytes_uploaded += uploaded
             self.bytes_read += read
 
-    def as_dict(self):
+    def as_dict(self) -> dict[str, int]:
         return {
             'blobs_uploaded': self.counts[UPLOADED],
             'blobs_mounted': self.counts[MOUNTED],
@@ -95,11 +99,11 @@ def _stream(location, digest, hasher, response=None, size=None):
 class BlobMover:
     """Copies blobs and computes diff_ids for one run; safe to share between threads."""
 
-    def __init__(self, diff_ids=None):
-        self.diff_ids = diff_ids or DiffIdCache()
-        self.sizes = {}  # digest -> size, as registries reported or streams counted
+    def __init__(self) -> None:
+        self.diff_ids = DiffIdCache()
+        self.sizes: dict[str, int | None] = {}  # digest -> size, as registries reported or streams counted
 
-    def read_diff_id(self, location, digest, stats):
+    def read_diff_id(self, location: Location, digest: str, stats: TransferStats) -> str:
         """diff_id of a blob, from the cache or by streaming it once (verified against its digest)."""
         cached = self.diff_ids.get(digest)
         if cached:
@@ -125,7 +129,8 @@ class BlobMover:
             self.diff_ids.put(digest, diff_id)
             return diff_id
 
-    def copy(self, source, dest, digest, stats, want_diff_id=False):
+    def copy(self, source: Location, dest: Location, digest: str, stats: TransferStats,
+             want_diff_id: bool = False) -> tuple[str, str | None]:
         """Make digest present in dest; return (outcome, diff_id or None).
 
         Every outcome means the destination registry confirmed the blob: a HEAD

@@ -4,7 +4,7 @@
 
 """Expanding a registry's catalog and tags through glob patterns into image references.
 
-Shared by the audit module and the registry_images inventory plugin. Names a
+Shared by the image_catalog_info module and the registry_images inventory plugin. Names a
 registry lists are checked against the distribution grammar before they are
 used in a URL, a reference or output: an invalid one is skipped and reported
 (escaped), never fatal for the rest.

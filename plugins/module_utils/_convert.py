@@ -32,8 +32,6 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 impor
 # Keys ToSchema2Config drops from the top v1Compatibility (exact spelling only: it deletes map keys).
 _V1_ONLY_KEYS = ('id', 'parent', 'parent_id', 'layer_id', 'throwaway', 'Size')
 
-PLANS = ('copy', 'v2s1->v2s2', 'v2s1->oci', 'v2s2->oci', 'oci->v2s2', 'list->index', 'index->list', 'list-copy')
-
 
 def _schema2_descriptor(media_type, size, digest, urls=None):
     return struct(('mediaType', media_type, False), ('size', size, False), ('digest', digest, False), ('urls', urls, True))
@@ -328,7 +326,8 @@ def converted_format(source_format, target_format):
 
 
 def plan(source_format, target_format):
-    """Which conversion turns source_format into target_format (one of PLANS).
+    """Which route turns source_format into target_format: 'copy', 'v2s1->v2s2', 'v2s1->oci', 'v2s2->oci',
+    'oci->v2s2', 'list->index', 'index->list' or 'list-copy'.
 
     target_format may be an image format (v2s2, oci) for a list source too:
     a v2s2_list asked for as oci becomes an OCI index. Schema 1 is never a

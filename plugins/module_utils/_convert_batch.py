@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ansible_collections.imagefleet.registry.plugins.module_utils._blob_transfer import BlobMover
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._image_converter import ImageConverter
@@ -13,10 +15,13 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._module import
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
 
+if TYPE_CHECKING:
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries
+
 _COUNTERS = ('blobs_uploaded', 'blobs_mounted', 'blobs_skipped', 'bytes_uploaded', 'bytes_read')
 
 
-def parse_requests(items, defaults):
+def parse_requests(items: list[dict[str, Any]], defaults: dict[str, Any]) -> list[dict[str, Any]]:
     """Validate every {src, dest, format, force, backup_tag} before any request; bad input names itself."""
     parsed = []
     for index, item in enumerate(items):
@@ -31,7 +36,8 @@ def parse_requests(items, defaults):
     return parsed
 
 
-def convert_all(registries, requests, parallel, blob_parallel, check_mode, raise_errors=False):
+def convert_all(registries: Registries, requests: list[dict[str, Any]], parallel: int, blob_parallel: int, check_mode: bool,
+                raise_errors: bool = False) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Run every request; return (per-image results, summary).
 
     A failure becomes a result with failed=true, so one bad image does not

@@ -13,7 +13,6 @@ machine-readable ``reason``.
 from __future__ import annotations
 
 import datetime
-import os
 import re
 import socket
 import traceback
@@ -40,8 +39,8 @@ _NONE_TAGS = ('<none>:<none>', '<none>@<none>')
 
 
 def resolve_docker_host(docker_host=None):
-    """The engine address: the given one, else $DOCKER_HOST, else the usual socket."""
-    return docker_host or os.environ.get('DOCKER_HOST') or DEFAULT_DOCKER_HOST
+    """The engine address: the given one, else the usual socket ($DOCKER_HOST is read once, by image_host_info's argspec)."""
+    return docker_host or DEFAULT_DOCKER_HOST
 
 
 def socket_path(docker_host):

@@ -50,7 +50,6 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
 
 ROW_FIELDS = ('host', 'container', 'image', 'image_digest', 'format', 'replacement', 'error')
-LEGACY_FORMATS = (mt.FORMAT_V2S1,)
 NOT_IN_REGISTRY = 'the registry does not have it (any more)'
 NO_REGISTRY_NAME = 'local, not from a registry (no repo digest: built, imported or loaded on the host)'
 # Podman's namespace for images built or imported on the host (a registry would be written localhost:PORT).
@@ -64,7 +63,7 @@ NOT_ON_NODE = 'the image is not in the node\'s image store any more'
 
 def is_legacy(row):
     """Whether a row's image is in a format the next engines refuse (Docker schema 1)."""
-    return row.get('format') in LEGACY_FORMATS
+    return row.get('format') in mt.LEGACY_FORMATS
 
 
 def _parse(text):
@@ -282,7 +281,7 @@ def _resolve(row, infos):
     facts = [_fact(infos, ref) for ref in row['_candidates']]
     existing = [info for info in facts if info.get('exists')]
     if existing:
-        chosen = next((info for info in existing if info.get('format') in LEGACY_FORMATS), existing[0])
+        chosen = next((info for info in existing if info.get('format') in mt.LEGACY_FORMATS), existing[0])
         return dict(row, image_digest=chosen['reference'], format=chosen.get('format'), error=None)
     if not facts:
         return row if row['error'] or not row['image'] else dict(row, error=NO_REGISTRY_NAME)

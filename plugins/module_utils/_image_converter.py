@@ -18,9 +18,10 @@ Order of work, so that nothing is lost:
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING, Any
 
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
-from ansible_collections.imagefleet.registry.plugins.module_utils._blob_transfer import Location, TransferStats
+from ansible_collections.imagefleet.registry.plugins.module_utils._blob_transfer import BlobMover, Location, TransferStats
 from ansible_collections.imagefleet.registry.plugins.module_utils._convert import (
     converted_format,
     index_to_list,
@@ -45,6 +46,10 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._parallel impo
 from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import layers as schema1_layers
 from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import parse as schema1_parse
 
+if TYPE_CHECKING:
+    from ansible_collections.imagefleet.registry.plugins.module_utils._reference import ImageReference
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries
+
 # How much work a build may do.
 PREDICT = 'predict'  # no layer reads, no writes: None when layer data would be needed
 WRITE = 'write'
@@ -62,7 +67,7 @@ class Built:
 
     __slots__ = ('raw', 'media_type', 'format', 'digest', 'blobs', 'config')
 
-    def __init__(self, raw, media_type, blobs, config=None, digest=None):
+    def __init__(self, raw: bytes, media_type: str, blobs: list[str], config: bytes | None = None, digest: str | None = None) -> None:
         self.raw = raw
         self.media_type = media_type
         self.format = parse_manifest(raw, media_type).format
@@ -70,7 +75,7 @@ class Built:
         self.blobs = blobs
         self.config = config
 
-    def descriptor(self):
+    def descriptor(self) -> dict[str, Any]:
         return {'digest': self.digest, 'size': len(self.raw), 'media_type': self.media_type}
 
 
@@ -105,7 +110,7 @@ def _check_source(src, source):
         raise ManifestError('source %s (%s) cannot be converted: %s' % (src, source.digest, exc.message), reference=str(src))
 
 
-def target_tag(src, dest):
+def target_tag(src: ImageReference, dest: ImageReference) -> str:
     """The destination tag: dest's own, else the source's; a digest-pinned destination makes no sense."""
     if dest.digest and not dest.tag:
         raise InvalidReferenceError('destination %s is pinned by digest; give a tag to push to' % dest, reference=str(dest))
@@ -115,7 +120,7 @@ def target_tag(src, dest):
 class ImageConverter:
     """Converts images with shared clients, blob mover and caches; one instance per module run."""
 
-    def __init__(self, registries, mover, blob_parallel=4, check_mode=False):
+    def __init__(self, registries: Registries, mover: BlobMover, blob_parallel: int = 4, check_mode: bool = False) -> None:
         self.registries = registries
         self.mover = mover
         self.blob_parallel = blob_parallel
@@ -123,7 +128,8 @@ class ImageConverter:
 
     # -- public --------------------------------------------------------------
 
-    def convert(self, src, dest, target_format, force=False, backup_tag=None):
+    def convert(self, src: ImageReference, dest: ImageReference, target_format: str, force: bool = False,
+                backup_tag: str | None = None) -> dict[str, Any]:
         """Convert src to target_format at dest; return the per-image result dict."""
         tag = target_tag(src, dest)
         src_client = self.registries.client(src)

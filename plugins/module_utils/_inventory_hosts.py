@@ -76,7 +76,7 @@ class RegistryEntry:
         }
 
 
-def summarise(facts):
+def inventory_facts(facts):
     """The part of inspect_image's facts an inventory keeps (and caches): no layers or config."""
     return {
         'ref': facts['reference'],
@@ -93,7 +93,7 @@ def summarise(facts):
 
 
 def _inspect(registries, reference):
-    """Summarised facts of one tag; None when the tag vanished since the listing.
+    """Inventory facts of one tag; None when the tag vanished since the listing.
 
     A manifest this collection cannot read (an artifact, a malformed document) does
     not sink the whole inventory: the image becomes a host of format `unknown`
@@ -106,11 +106,11 @@ def _inspect(registries, reference):
                  'tag': reference.tag, 'exists': True, 'format': FORMAT_UNKNOWN, 'error': exc.message}
     if not facts.get('exists'):
         return None
-    return summarise(facts)
+    return inventory_facts(facts)
 
 
 def walk(entries, parallel=16, auth_file=None, timeout=60, retries=3, registries_factory=Registries, skipped=None):
-    """Summarised facts of every tag the entries select, in listing order, each image once.
+    """Inventory facts of every tag the entries select, in listing order, each image once.
 
     Catalogs and tag lists of all registries are read concurrently, then every
     manifest is fetched with up to `parallel` requests in flight overall. Names

@@ -53,6 +53,8 @@ FORMAT_OCI = 'oci'
 FORMAT_V2S2_LIST = 'v2s2_list'
 FORMAT_OCI_INDEX = 'oci_index'
 FORMATS = (FORMAT_V2S1, FORMAT_V2S2, FORMAT_OCI, FORMAT_V2S2_LIST, FORMAT_OCI_INDEX)
+# The formats the next engines refuse: what the audits and reports call legacy.
+LEGACY_FORMATS = (FORMAT_V2S1,)
 
 MEDIA_TYPE_OF_FORMAT = {
     FORMAT_V2S2: DOCKER_V2S2,

@@ -22,7 +22,6 @@ MISSING_SOURCE = 'missing_source'
 NO_DESTINATION = 'no_destination'
 NEEDS_CONVERSION = 'needs_conversion'
 DONE = 'done'
-STATUSES = (NEEDS_CONVERSION, DONE, MISSING_SOURCE, NO_DESTINATION)
 
 
 def derive_dest(src, dest_registry=None, dest_prefix=None):

@@ -50,15 +50,8 @@ class ImageReference:
         """What goes after /manifests/: the digest when pinned, else the tag."""
         return self.digest or self.tag or DEFAULT_TAG
 
-    @property
-    def is_loopback(self):
-        return is_loopback(self.registry)
-
     def with_tag(self, tag):
         return ImageReference(self.registry, self.repository, tag, None)
-
-    def with_digest(self, digest):
-        return ImageReference(self.registry, self.repository, None, digest)
 
     @property
     def name(self):
@@ -141,11 +134,3 @@ def parse_reference(text):
         raise InvalidReferenceError('invalid image reference %r: name longer than %d characters' % (text, _MAX_NAME_LENGTH),
                                     reference=text)
     return ImageReference(registry, path, tag, digest)
-
-
-def split_repository(text):
-    """Parse ``host[:port]/repo`` (no tag) into (registry, repository)."""
-    ref = parse_reference(text)
-    if ref.tag or ref.digest:
-        raise InvalidReferenceError('invalid repository %r: it must not carry a tag or digest' % text, reference=text)
-    return ref.registry, ref.repository

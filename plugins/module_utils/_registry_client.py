@@ -109,7 +109,6 @@ class RegistryClient:
                  max_layer_bytes=None):
         self.host = host
         self.credentials = credentials
-        self.insecure = insecure
         self.timeout = timeout
         self.deadline = DEADLINE_FACTOR * timeout if timeout else None
         self.max_layer_bytes = max_layer_bytes  # uncompressed size a layer may reach while its diff_id is computed
@@ -130,7 +129,6 @@ class RegistryClient:
         self._tokens = TokenCache()
         self._lock = threading.Lock()
         self._lock_stats = threading.Lock()
-        self.retried = 0  # waits before another try, for results and tests
         self.session = requests.Session()
         # requests reads the proxy variables (and REQUESTS_CA_BUNDLE) again on every request, which was a fifth
         # of the CPU of a 1,000-manifest audit; they are read once per host instead (_proxies_for, _verify).
@@ -316,8 +314,6 @@ class RegistryClient:
         if beyond:
             notice('registry %s asked to wait %d seconds (Retry-After) before trying %s again; waited, as '
                    'max_retry_wait=%d allows' % (self.host, round(delay), what, self.max_retry_wait))
-        with self._lock_stats:
-            self.retried += 1
         time.sleep(delay)
 
     def _send(self, method, url, retry, what, session=None, limit=MAX_JSON_BYTES, **kwargs):

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import copy
 import threading
+from typing import TYPE_CHECKING, Any
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._credentials import Credentials, from_docker_config
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import RegistryClient
 from ansible_collections.imagefleet.registry.plugins.module_utils._retry import DEFAULT_MAX_RETRY_WAIT
+
+if TYPE_CHECKING:
+    from ansible_collections.imagefleet.registry.plugins.module_utils._reference import ImageReference
 
 REGISTRY_ARGSPEC = dict(
     username=dict(type='str'),
@@ -35,7 +39,7 @@ REGISTRY_ARGSPEC = dict(
 )
 
 
-def registry_argspec(**own):
+def registry_argspec(**own: dict[str, Any]) -> dict[str, Any]:
     """A module's argspec: its own options plus a private copy of the shared ones."""
     spec = copy.deepcopy(REGISTRY_ARGSPEC)
     spec.update(own)
@@ -45,16 +49,16 @@ def registry_argspec(**own):
 class Registries:
     """One RegistryClient per registry host, created on first use, shared by threads."""
 
-    def __init__(self, params, pool_size=16):
+    def __init__(self, params: dict[str, Any], pool_size: int = 16) -> None:
         _check_numbers(params)
         self._params = params
         self._pool_size = pool_size
-        self._clients = {}
+        self._clients: dict[str, RegistryClient] = {}
         self._lock = threading.Lock()
         self._explicit = dict((entry['registry'], Credentials(entry['username'], entry['password']))
                               for entry in params.get('registry_credentials') or [])
 
-    def credentials_for(self, registry):
+    def credentials_for(self, registry: str) -> Credentials | None:
         """Per-registry entry, then username/password, then the Docker config, else anonymous."""
         if registry in self._explicit:
             return self._explicit[registry]
@@ -62,7 +66,7 @@ class Registries:
             return Credentials(self._params['username'], self._params.get('password'))
         return from_docker_config(registry, self._params.get('auth_file'))
 
-    def client(self, reference):
+    def client(self, reference: ImageReference) -> RegistryClient:
         """The client for a parsed ImageReference's registry."""
         with self._lock:
             client = self._clients.get(reference.registry)
@@ -84,7 +88,7 @@ class Registries:
                 self._clients[reference.registry] = client
             return client
 
-    def close(self):
+    def close(self) -> None:
         for client in self._clients.values():
             client.close()
 

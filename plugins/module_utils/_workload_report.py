@@ -24,7 +24,6 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan
 
 ROW_FIELDS = ('source', 'line', 'kind', 'workload', 'container', 'field', 'image', 'reference', 'status', 'format', 'digest',
               'legacy', 'replacement', 'message')
-LEGACY_FORMATS = (mt.FORMAT_V2S1,)
 SECTION_TITLE = 'Workloads referencing legacy images'
 
 
@@ -60,7 +59,7 @@ def normalize_rows(rows):
         if not isinstance(row, dict) or not row.get('source') or not row.get('status'):
             raise ImagefleetError('workload row %d needs a source and a status: %r' % (index, row))
         values = dict((field, row.get(field)) for field in ROW_FIELDS)
-        values['legacy'] = values['format'] in LEGACY_FORMATS
+        values['legacy'] = values['format'] in mt.LEGACY_FORMATS
         normalized.append(values)
     return sorted(normalized, key=lambda r: (r['source'], r['line'] or 0, r['workload'] or '', r['field'] or ''))
 

@@ -21,9 +21,9 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._inventory_hos
     host_groups,
     host_name,
     host_vars,
+    inventory_facts,
     registry_group,
     safe_group_name,
-    summarise,
     walk,
 )
 from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistries, FakeRegistry
@@ -181,10 +181,10 @@ def test_group_names():
 
 
 def test_host_name_vars_and_groups():
-    facts = summarise({'reference': '127.0.0.1:5000/legacy/app:1', 'registry': '127.0.0.1:5000',
-                       'repository': 'legacy/app', 'tag': '1', 'exists': True, 'format': 'v2s1', 'digest': 'sha256:ab',
-                       'media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'size': 3000,
-                       'platforms': [], 'layers': [{'digest': 'sha256:cd'}], 'config': None, 'signed': True})
+    facts = inventory_facts({'reference': '127.0.0.1:5000/legacy/app:1', 'registry': '127.0.0.1:5000',
+                             'repository': 'legacy/app', 'tag': '1', 'exists': True, 'format': 'v2s1', 'digest': 'sha256:ab',
+                             'media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'size': 3000,
+                             'platforms': [], 'layers': [{'digest': 'sha256:cd'}], 'config': None, 'signed': True})
     assert 'layers' not in facts
     assert host_name(facts) == '127.0.0.1:5000/legacy/app:1'
     assert host_vars(facts) == {

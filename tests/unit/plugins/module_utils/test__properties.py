@@ -50,10 +50,14 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b'=').decode()
 
 
+def signed_length(payload):
+    """libtrust's formatLength: the payload up to its closing brace, less trailing whitespace."""
+    return len(payload[:len(payload.rstrip()) - 1].rstrip())
+
+
 def sign(payload, signatures=1):
     """A libtrust-shaped signed manifest (signature bytes are not checked by the digest code)."""
-    close = len(payload.rstrip()) - 1
-    length = len(payload[:close].rstrip())
+    length = signed_length(payload)
     tail = payload[length:]
     protected = b64url(json.dumps({'formatLength': length, 'formatTail': b64url(tail), 'time': 't'}).encode())
     sigs = [{'header': {'alg': 'ES256'}, 'signature': 'c2ln', 'protected': protected}] * signatures
@@ -92,14 +96,20 @@ def test_schema1_digest_is_the_payload_digest_however_signed(payload, signatures
 @settings(max_examples=100, deadline=None)
 @given(schema1(), st.integers(min_value=0, max_value=10000), st.integers(min_value=0, max_value=255))
 def test_schema1_damage_only_raises_manifest_error(payload, position, value):
+    """A damaged byte gives a ManifestError or, in the signed part, a different digest: never a traceback, never silence."""
     signed = bytearray(sign(payload))
-    signed[position % len(signed)] = value
+    original = parse_manifest(bytes(signed)).digest
+    index = position % len(signed)
+    assume(signed[index] != value)
+    signed[index] = value
     try:
         doc = parse(bytes(signed))
         layers(doc)
-        parse_manifest(bytes(signed))
+        damaged = parse_manifest(bytes(signed))
     except ManifestError:
-        pass
+        return
+    if index < signed_length(payload):
+        assert damaged.digest != original
 
 
 @settings(max_examples=60, deadline=None)

@@ -86,7 +86,7 @@ def client(script, host='reg.example', pinged=True, **kwargs):
 def test_503_then_success_is_retried():
     c = client([response(503), response(200, MANIFEST)])
     assert c.request('GET', '/v2/a/manifests/1', 'scope').status_code == 200
-    assert c.retried == 1
+    assert len(c.session.calls) == 2
 
 
 def test_retry_after_is_honoured(no_sleep):
@@ -114,7 +114,7 @@ def test_client_errors_are_not_retried():
                          {'Content-Type': 'application/json'})])
     with pytest.raises(NotFoundError, match='MANIFEST_UNKNOWN|unknown'):
         c.request('GET', '/v2/a/manifests/1', 'scope')
-    assert c.retried == 0
+    assert len(c.session.calls) == 1
 
 
 def test_a_manifest_body_breaking_off_is_fetched_again():
@@ -217,7 +217,7 @@ def test_ca_path_is_passed_per_request():
 def test_ping_retries_a_busy_registry():
     c = client([response(503), response(200)], pinged=False)
     assert c.ping() == 'https://reg.example'
-    assert c.retried == 1
+    assert len(c.session.calls) == 2
 
 
 def test_losing_an_upload_race_to_an_identical_blob_is_fine():

@@ -26,9 +26,10 @@ def test_one_client_per_registry_host_with_its_options():
     try:
         first = registries.client(parse_reference('10.0.0.5:5000/a:1'))
         assert registries.client(parse_reference('10.0.0.5:5000/b:2')) is first
-        assert (first.host, first.insecure, first.timeout, first.retries, first.chunk_size) == ('10.0.0.5:5000', True, 7, 1, 1024)
+        assert (first.host, first.timeout, first.retries, first.chunk_size) == ('10.0.0.5:5000', 7, 1, 1024)
+        assert first._verify is False and first._plain_http_allowed  # insecure: no TLS checks, plain HTTP allowed
         other = registries.client(parse_reference('reg.example/a:1'))
-        assert other is not first and other.insecure is False
+        assert other is not first and other._verify is not False
     finally:
         registries.close()
 

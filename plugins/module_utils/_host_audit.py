@@ -252,19 +252,19 @@ def _resolve_containerd(row, infos):
     if held.get('exists'):
         return dict(row, image_digest=sources['held'], format=held.get('format'), error=None)
     now = source if source.get('exists') else None
-    stale = now is not None and now.get('format') not in LEGACY_FORMATS
+    stale = now is not None and now.get('format') not in mt.LEGACY_FORMATS
     if original.get('exists') or (now and not stale):
         origin = original if original.get('exists') else now
         return dict(row, image_digest=_pinned(origin), format=origin.get('format'), error=_not_pulled(sources, now) if stale else None)
     if stale and sources['converted']:
         # Converted from schema 1 on pull; the tag was converted since, and this node still has its own conversion.
-        return dict(row, image_digest=sources['held'], format=LEGACY_FORMATS[0], error=_not_pulled(sources, now))
+        return dict(row, image_digest=sources['held'], format=mt.LEGACY_FORMATS[0], error=_not_pulled(sources, now))
     if stale:
         return dict(row, image_digest=sources['held'], error=_not_pulled(sources, now, NOT_IN_REGISTRY))
     failed = next((info for info in (held, source, original) if info and info.get('exists') is None), None)
     error = (failed.get('error') or 'not inspected') if failed else NOT_IN_REGISTRY
     if sources['converted']:
-        return dict(row, image_digest=sources['held'], format=LEGACY_FORMATS[0],
+        return dict(row, image_digest=sources['held'], format=mt.LEGACY_FORMATS[0],
                     error='converted from schema 1 on pull; its source %s cannot be told: %s' % (sources['source'], error))
     return dict(row, image_digest=sources['held'], error=error)
 

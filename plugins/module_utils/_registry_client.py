@@ -109,6 +109,7 @@ class RegistryClient:
                  max_layer_bytes=None):
         self.host = host
         self.credentials = credentials
+        self.insecure = insecure
         self.timeout = timeout
         self.deadline = DEADLINE_FACTOR * timeout if timeout else None
         self.max_layer_bytes = max_layer_bytes  # uncompressed size a layer may reach while its diff_id is computed

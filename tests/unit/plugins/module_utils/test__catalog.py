@@ -11,9 +11,9 @@ from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fak
 REPOS = {'legacy/app': ['1', '2', 'latest'], 'legacy/db': ['9.6'], 'modern/app': ['1'], 'empty/repo': []}
 
 
-def registry(host='reg.example.com'):
+def registry(host='reg.example.com', repos=None):
     fake = FakeRegistry(host)
-    for name, tags in REPOS.items():
+    for name, tags in (REPOS if repos is None else repos).items():
         fake.add_repository(name, tags)
     return fake
 
@@ -40,7 +40,7 @@ def test_invalid_names_from_the_registry_are_skipped_and_reported_escaped():
     repos = {'good/app': ['1', '..', 'x\n', '\x1b[31mred', 't\u00e5g'], '../etc/passwd': ['1'], 'a%2Fb': ['1'],
              'bad\nname': ['1'], '<script>x</script>': ['1']}
     skipped = []
-    refs = expand(FakeRegistries(FakeClient(repos)), 'reg.example.com', None, None, skipped=skipped)
+    refs = expand(FakeRegistries(registry(repos=repos)), 'reg.example.com', None, None, skipped=skipped)
     assert [str(r) for r in refs] == ['reg.example.com/good/app:1']
     assert len(skipped) == 8
     assert all(message.isprintable() for message in skipped)
@@ -49,5 +49,5 @@ def test_invalid_names_from_the_registry_are_skipped_and_reported_escaped():
 
 
 def test_without_a_list_invalid_names_are_skipped_silently():
-    refs = expand(FakeRegistries(FakeClient({'ok/app': ['1', '\n']})), 'reg.example.com', None, None)
+    refs = expand(FakeRegistries(registry(repos={'ok/app': ['1', '\n']})), 'reg.example.com', None, None)
     assert [str(r) for r in refs] == ['reg.example.com/ok/app:1']

@@ -147,7 +147,7 @@ def test_walk_applies_globs_and_keeps_each_image_once(registries):
 
 
 def test_walk_skips_names_no_registry_may_use_and_reports_them(registries):
-    CLIENTS['bad.example'] = FakeClient({'ok/app': {'1': 'v2s2', 'x\n': 'v2s2'}, '../etc': {'1': 'v2s2'}})
+    CLIENTS['bad.example'] = fake_registry('bad.example', {'ok/app': {'1': 'v2s2', 'x\n': 'v2s2'}, '../etc': {'1': 'v2s2'}})
     skipped = []
     found = walk([RegistryEntry('bad.example')], registries_factory=registries, skipped=skipped)
     assert [facts['ref'] for facts in found] == ['bad.example/ok/app:1']

@@ -59,7 +59,7 @@ def test_a_trickling_answer_is_cut_off_at_the_deadline(trickling_server, path):
     session.mount('http://', DeadlineAdapter())
     with Watch(0.5) as watch:
         try:
-            _ = session.get(trickling_server + path, timeout=2, stream=True).content
+            session.get(trickling_server + path, timeout=2, stream=True).content  # noqa: B018  # pylint: disable=expression-not-assigned
         except requests.exceptions.RequestException:
             pass
     assert watch.expired  # cut off: without it the trickle would run its 10 s (each read is within the timeout)

@@ -30,15 +30,15 @@ import os
 import re
 import traceback
 
+YAML_IMPORT_ERROR: str | None = None
 try:
     import yaml
 except ImportError:
     # PyYAML comes with ansible-core on the controller; a module run elsewhere fails through missing_required_lib.
     HAS_YAML = False
-    YAML_IMPORT_ERROR: str | None = traceback.format_exc()
+    YAML_IMPORT_ERROR = traceback.format_exc()
 else:
     HAS_YAML = True
-    YAML_IMPORT_ERROR = None
     # libyaml's composer is an order of magnitude faster and gives the same marks (character offsets).
     _LOADER = getattr(yaml, 'CSafeLoader', None) or yaml.SafeLoader
 

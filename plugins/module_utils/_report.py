@@ -36,10 +36,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._report_data i
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._report_html import render_html
 from ansible_collections.imagefleet.registry.plugins.module_utils._report_md import render_hosts_markdown, render_markdown
-
-AUDIT_SCHEMA = 'imagefleet.registry/audit/v1'
-MAPPING_SCHEMA = 'imagefleet.registry/mapping/v1'
-MAPPING_FIELDS = ('old_reference', 'old_digest', 'new_reference', 'new_digest')
+from ansible_collections.imagefleet.registry.plugins.module_utils._report_schemas import AUDIT_SCHEMA, MAPPING_FIELDS, MAPPING_SCHEMA
 
 
 def _document_image(record):

@@ -22,14 +22,13 @@ import json
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import DEFAULT_REGISTRY, ImageReference, parse_reference
+from ansible_collections.imagefleet.registry.plugins.module_utils._report_schemas import MAPPING_FIELDS, MAPPING_SCHEMA
 from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan import (
     RESOLVED,
     FileError,
     scan_text,
 )
 
-MAPPING_SCHEMA = 'imagefleet.registry/mapping/v1'   # _report.MAPPING_SCHEMA (_report imports this module)
-_ENTRY_KEYS = ('old_reference', 'old_digest', 'new_reference', 'new_digest')
 EDIT_FIELDS = ('source', 'line', 'kind', 'workload', 'container', 'field', 'before', 'after')
 
 
@@ -39,7 +38,7 @@ class MappingIndex:
     def __init__(self, entries):
         self.by_digest, self.by_reference = {}, {}
         for entry in entries or []:
-            if not isinstance(entry, dict) or not all(entry.get(key) for key in _ENTRY_KEYS):
+            if not isinstance(entry, dict) or not all(entry.get(key) for key in MAPPING_FIELDS):
                 continue
             self.by_digest.setdefault(entry['old_digest'], []).append(entry)
             self.by_reference.setdefault(entry['old_reference'], entry)

@@ -32,10 +32,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=tests/integration/targets/setup_lab_shell/lab.sh
 source "${HERE}/../setup_lab_shell/lab.sh" containerd_engine
 
-if [ "$(dpkg-query -W -f='${db:Status-Status}' containerd 2>/dev/null || true)" != installed ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y containerd \
-        || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y containerd; }
-fi
+apt_install containerd
 
 set -x
 chmod 0755 "${WORK}"     # nobody must reach the socket itself to be refused by it

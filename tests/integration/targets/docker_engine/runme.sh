@@ -31,13 +31,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "${HERE}/../setup_lab_shell/lab.sh" docker_engine
 
 # --- setup: packages ---------------------------------------------------------------------------------------------
-installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]; }
-missing=()
-for pkg in docker.io busybox-static podman; do installed "${pkg}" || missing+=("${pkg}"); done
-if [ ${#missing[@]} -gt 0 ]; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" \
-        || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; }
-fi
+apt_install docker.io busybox-static podman
 "${PYTHON}" -c 'import docker' || { echo "the docker Python SDK is needed by ${PYTHON}" >&2; exit 1; }
 # Debian's CLI, which speaks BuildKit itself: a newer docker CLI elsewhere on PATH may lack the buildx plugin.
 DOCKER_CLI=/usr/bin/docker

@@ -35,6 +35,18 @@ lab_up() {
     lab up --state "${state}" "$@"
 }
 
+# apt_install PACKAGE...: install the Debian packages this machine lacks (as root; the targets that use it skip
+# without root), refreshing the package lists once when an install fails on stale ones.
+apt_install() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        [ "$(dpkg-query -W -f='${db:Status-Status}' "${pkg}" 2>/dev/null || true)" = installed ] || missing+=("${pkg}")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" \
+        || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}"; }
+}
+
 # play NAME [ansible-playbook options]: one of the collection's playbooks.
 play() { ansible-playbook "${ROOT}/playbooks/$1.yml" "${@:2}"; }
 

@@ -134,3 +134,12 @@ def parse_reference(text):
         raise InvalidReferenceError('invalid image reference %r: name longer than %d characters' % (text, _MAX_NAME_LENGTH),
                                     reference=text)
     return ImageReference(registry, path, tag, digest)
+
+
+def split_repository(text):
+    """Parse ``host[:port]/repo`` (no tag) into (registry, repository): a repository option such as
+    image_report_artifact's."""
+    ref = parse_reference(text)
+    if ref.tag or ref.digest:
+        raise InvalidReferenceError('invalid repository %r: it must not carry a tag or digest' % text, reference=text)
+    return ref.registry, ref.repository

@@ -10,6 +10,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import (
     is_loopback,
     parse_reference,
+    split_repository,
 )
 
 DIGEST = 'sha256:' + 'a' * 64
@@ -61,6 +62,12 @@ def test_loopback():
     assert is_loopback('[::1]:443')
     assert not is_loopback('127.example.com')
     assert not is_loopback('10.0.0.1:5000')
+
+
+def test_split_repository():
+    assert split_repository('127.0.0.1:5000/legacy/app') == ('127.0.0.1:5000', 'legacy/app')
+    with pytest.raises(InvalidReferenceError):
+        split_repository('127.0.0.1:5000/legacy/app:1')
 
 
 @pytest.mark.parametrize('text', ['reg.example/app:1\n', 'reg.example/app\n:1', 'reg.example/app:t\u00e5g',

@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""audit_records: join a migration plan with image_manifest_info results (documented in audit_records.yml)."""
+"""audit_records: join a migration plan with image_manifest_info results (documented in audit_records.yml);
+resolved_plan: a plan with normalised references and destination tags (resolved_plan.yml)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from ansible_collections.imagefleet.registry.plugins.module_utils import _plan
 from ansible_collections.imagefleet.registry.plugins.plugin_utils._filter import filter_errors
 
 audit_records = filter_errors(_plan.audit_records)
+resolved_plan = filter_errors(_plan.resolve_plan)
 
 
 class FilterModule:
     def filters(self):
-        return {'audit_records': audit_records}
+        return {'audit_records': audit_records, 'resolved_plan': resolved_plan}

@@ -10,13 +10,15 @@ short_description: Container images in registries as inventory hosts, grouped by
 version_added: 0.1.0
 description:
   - Walks the catalogs and tag lists of one or more registries over the registry HTTP API and makes every
-    selected image tag a host named C(registry/repository:tag), with many requests in flight.
+    selected image tag a host, with many requests in flight. Host names are usable in host patterns
+    (C(--limit), C(ansible-inventory --host)) - C(127.0.0.1_5000/legacy/app/1) for V(127.0.0.1:5000/legacy/app:1),
+    see O(host_names); the reference itself is C(imagefleet_ref).
   - Each host carries the facts of its manifest as C(imagefleet_*) host variables and joins one group per
     manifest format (C(format_v2s1), C(format_v2s2), C(format_oci), C(format_v2s2_list), C(format_oci_index))
     and one per registry (C(registry_127_0_0_1_5000) for V(127.0.0.1:5000)).
   - Playbooks then work per image, so forks, C(--limit) and AWX job slicing spread a fleet across processes
     and machines. Hosts run with a local connection unless the file says otherwise (see O(host_vars_defaults)).
-  - 'Host variables: C(imagefleet_ref) (the host name), C(imagefleet_registry), C(imagefleet_repository),
+  - 'Host variables: C(imagefleet_ref) (the image reference), C(imagefleet_registry), C(imagefleet_repository),
     C(imagefleet_tag), C(imagefleet_format) (V(v2s1), V(v2s2), V(oci), V(v2s2_list), V(oci_index), or V(unknown)
     with C(imagefleet_error) for a manifest the collection cannot read), C(imagefleet_digest), C(imagefleet_media_type),
     C(imagefleet_size) (of the manifest, in bytes) and C(imagefleet_platforms) (the children of a list or index,
@@ -117,6 +119,21 @@ options:
       - How many times a request that failed with a connection error, a timeout, HTTP 429 or 5xx is tried again.
     type: int
     default: 3
+  host_names:
+    description:
+      - How image hosts are named.
+      - V(pattern) - a name Ansible host patterns accept as is, so that C(--limit NAME), C(ansible-inventory --host NAME)
+        and C(hostvars[NAME]) work. It is the registry with the port colon written as C(_) (registry hosts have no C(_)),
+        the repository, and the tag as the last path component. V(127.0.0.1:5000/legacy/app:1) is
+        C(127.0.0.1_5000/legacy/app/1); V(registry.example.com/team/api:v2) is C(registry.example.com/team/api/v2).
+        Globs work on it too (C(--limit '*/legacy/*')).
+      - V(reference) - the image reference itself (C(registry:port/repository:tag)); Ansible splits patterns on C(:),
+        so such a name needs a trailing comma in C(--limit) (C(--limit 'NAME,')) and C(ansible-inventory --host) cannot
+        find it.
+      - Either way C(imagefleet_ref) holds the reference, which the playbooks use.
+    type: str
+    choices: [pattern, reference]
+    default: pattern
   host_vars_defaults:
     description:
       - Variables every image host gets before O(compose) runs (O(compose) and later inventory sources can
@@ -128,9 +145,9 @@ options:
       ansible_connection: local
       ansible_python_interpreter: '{{ ansible_playbook_python }}'
 notes:
-  - Host names contain V(:) and V(/). C(--limit) takes group names and glob patterns (V(format_v2s1),
-    V(*/legacy/*)); a single image name needs a trailing comma (C(--limit '127.0.0.1:5000/app:1,')) or a
-    C(--limit @file) with one name per line, because Ansible splits a plain pattern on V(:).
+  - C(--limit) takes group names, host names and glob patterns (V(format_v2s1), V(127.0.0.1_5000/legacy/app/1),
+    V(*/legacy/*)); with O(host_names=reference) a single image name needs a trailing comma
+    (C(--limit '127.0.0.1:5000/app:1,')), because Ansible splits a plain pattern on V(:).
   - With O(cache=true) a later run reads the hosts from the cache instead of walking the registries, until
     O(cache_timeout) expires or C(--flush-cache) is given. The cache key is the file's path, so changing the
     file does not invalidate it.
@@ -275,7 +292,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.inventory.add_group(group)
 
         for facts in images:
-            name = make_unsafe(host_name(facts))
+            name = make_unsafe(host_name(facts, self.get_option('host_names')))
             self.inventory.add_host(name)
             for group in host_groups(facts):
                 self.inventory.add_group(group)

@@ -13,7 +13,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
 from ansible_collections.imagefleet.registry.plugins.module_utils._image_converter import ImageConverter
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import error_result
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
-from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
+from ansible_collections.imagefleet.registry.plugins.module_utils._reference import destination, parse_reference
 
 if TYPE_CHECKING:
     from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries
@@ -31,7 +31,7 @@ def parse_requests(items: list[dict[str, Any]], defaults: dict[str, Any]) -> lis
             if not merged.get(key):
                 raise ImagefleetError('images[%d] has no %s' % (index, key))
         merged['src_ref'] = parse_reference(merged['src'])
-        merged['dest_ref'] = parse_reference(merged['dest'])
+        merged['dest_ref'] = destination(merged['src_ref'], merged['dest'])
         parsed.append(merged)
     return parsed
 

@@ -36,13 +36,13 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._digest import
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import (
     ConflictError,
     DigestMismatchError,
-    InvalidReferenceError,
     ManifestError,
     NotFoundError,
     RegistryError,
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
+from ansible_collections.imagefleet.registry.plugins.module_utils._reference import destination
 from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import layers as schema1_layers
 from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import parse as schema1_parse
 
@@ -110,13 +110,6 @@ def _check_source(src, source):
         raise ManifestError('source %s (%s) cannot be converted: %s' % (src, source.digest, exc.message), reference=str(src))
 
 
-def target_tag(src: ImageReference, dest: ImageReference) -> str:
-    """The destination tag: dest's own, else the source's; a digest-pinned destination makes no sense."""
-    if dest.digest and not dest.tag:
-        raise InvalidReferenceError('destination %s is pinned by digest; give a tag to push to' % dest, reference=str(dest))
-    return dest.tag or src.tag or 'latest'
-
-
 class ImageConverter:
     """Converts images with shared clients, blob mover and caches; one instance per module run."""
 
@@ -131,7 +124,7 @@ class ImageConverter:
     def convert(self, src: ImageReference, dest: ImageReference, target_format: str, force: bool = False,
                 backup_tag: str | None = None) -> dict[str, Any]:
         """Convert src to target_format at dest; return the per-image result dict."""
-        tag = target_tag(src, dest)
+        tag = destination(src, dest).tag
         src_client = self.registries.client(src)
         dest_client = self.registries.client(dest)
         try:

@@ -156,9 +156,24 @@ def all_format_groups():
     return [format_group(name) for name in FORMATS]
 
 
-def host_name(facts):
-    """registry/repository:tag, the image reference itself."""
-    return facts['ref']
+# How image hosts are named (the plugin's host_names option).
+NAMES_PATTERN = 'pattern'
+NAMES_REFERENCE = 'reference'
+HOST_NAME_STYLES = (NAMES_PATTERN, NAMES_REFERENCE)
+
+
+def host_name(facts, style=NAMES_PATTERN):
+    """The image's host name: usable in host patterns by default, else the reference itself.
+
+    Ansible splits a host pattern on ``:`` (and ``,``), so ``127.0.0.1:5000/legacy/app:1`` cannot be given to
+    ``--limit`` or ``ansible-inventory --host``. The pattern style writes the port colon as ``_`` (a registry host
+    has no ``_``) and the tag as the last path component: ``127.0.0.1_5000/legacy/app/1``. Every name ends with its
+    tag, so names stay distinct; IPv6 brackets are dropped (``[::1]:5000`` is ``__1_5000``).
+    """
+    if style == NAMES_REFERENCE:
+        return facts['ref']
+    registry = facts['registry'].replace('[', '').replace(']', '').replace(':', '_')
+    return '%s/%s/%s' % (registry, facts['repository'], facts['tag'])
 
 
 def host_vars(facts):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._convert import converted_format
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
-from ansible_collections.imagefleet.registry.plugins.module_utils._reference import DEFAULT_TAG, parse_reference
+from ansible_collections.imagefleet.registry.plugins.module_utils._reference import DEFAULT_TAG, destination, parse_reference
 
 TARGET_FORMATS = (mt.FORMAT_V2S2, mt.FORMAT_OCI)
 
@@ -42,6 +42,35 @@ def derive_dest(src, dest_registry=None, dest_prefix=None):
     return str(parse_reference('%s/%s:%s' % (base.rstrip('/'), ref.repository, tag)))
 
 
+def is_legacy(info):
+    """Whether an image is legacy: Docker schema 1, or a list or index with a schema 1 child.
+
+    Another modern format than the target (OCI when v2s2 is wanted) is not legacy: it is to convert.
+    """
+    if info.get('format') == mt.FORMAT_V2S1:
+        return True
+    return any((child.get('media_type') or '') in (mt.DOCKER_V2S1, mt.DOCKER_V2S1_SIGNED) for child in info.get('platforms') or [])
+
+
+def resolve_plan(plan, default_format=mt.FORMAT_V2S2):
+    """The plan ({src, dest, format}) with normalised references, each destination with its tag, and the format.
+
+    A destination without a tag takes the source's (_reference.destination), so the audit reads the
+    tag image_convert writes. Invalid entries fail naming their position.
+    """
+    resolved = []
+    for index, item in enumerate(plan):
+        if not isinstance(item, dict) or not item.get('src'):
+            raise ImagefleetError('image %d of the plan has no src: %r' % (index, item))
+        src = parse_reference(item['src'])
+        target = item.get('format') or default_format
+        if target not in TARGET_FORMATS:
+            raise ImagefleetError('image %s: format %r is not one of %s' % (src, target, ', '.join(TARGET_FORMATS)))
+        resolved.append({'src': str(src), 'dest': str(destination(src, item['dest'])) if item.get('dest') else None,
+                         'format': target})
+    return resolved
+
+
 def _status(src_info, dest_info, target_format):
     if not src_info.get('exists'):
         return MISSING_SOURCE
@@ -59,22 +88,17 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
     reference). Records keep the plan's order; a source planned twice appears once.
     Each record: src, dest, target_format, registry, repository, tag, format (the
     source's), digest, exists, dest_exists, dest_format, dest_digest, status,
-    needs_conversion, created and layers (the source's digest and size of each, as far as known).
+    needs_conversion, legacy (see is_legacy), created and layers (the source's digest and size of each, as far
+    as known).
     """
     by_ref = dict((info['reference'], info) for info in infos)
     records = []
     seen = set()
-    for index, item in enumerate(plan):
-        if not item.get('src'):
-            raise ImagefleetError('image %d of the plan has no src: %r' % (index, item))
-        src = str(parse_reference(item['src']))
-        dest = str(parse_reference(item['dest'])) if item.get('dest') else None
+    for item in resolve_plan(plan, default_format):
+        src, dest, target = item['src'], item['dest'], item['format']
         if (src, dest) in seen:
             continue
         seen.add((src, dest))
-        target = item.get('format') or default_format
-        if target not in TARGET_FORMATS:
-            raise ImagefleetError('image %s: format %r is not one of %s' % (src, target, ', '.join(TARGET_FORMATS)))
         src_info = by_ref.get(src) or {'exists': False}
         dest_info = (by_ref.get(dest) or {'exists': False}) if dest else None
         status = _status(src_info, dest_info, target)
@@ -94,6 +118,7 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             'dest_digest': dest_info.get('digest') if dest_info else None,
             'status': status,
             'needs_conversion': status == NEEDS_CONVERSION,
+            'legacy': bool(src_info.get('exists')) and is_legacy(src_info),
             'created': src_info.get('created'),
             'layers': [{'digest': layer.get('digest'), 'size': layer.get('size')} for layer in src_info.get('layers') or []],
         })

@@ -136,6 +136,20 @@ def parse_reference(text):
     return ImageReference(registry, path, tag, digest)
 
 
+def destination(src, dest):
+    """Where src is written when dest is its destination: dest's tag, else the source's tag (else latest).
+
+    The one rule for a destination given without a tag (``new/app`` for ``old/app:1`` is
+    ``new/app:1``), shared by planning, the audit, image_convert, image_verify and the mapping.
+    src and dest are references or their text; a destination pinned by digest only is refused.
+    """
+    src_ref = src if isinstance(src, ImageReference) else parse_reference(src)
+    dest_ref = dest if isinstance(dest, ImageReference) else parse_reference(dest)
+    if dest_ref.digest and not dest_ref.tag:
+        raise InvalidReferenceError('destination %s is pinned by digest; give a tag to push to' % dest_ref, reference=str(dest_ref))
+    return dest_ref.with_tag(dest_ref.tag or src_ref.tag or DEFAULT_TAG)
+
+
 def split_repository(text):
     """Parse ``host[:port]/repo`` (no tag) into (registry, repository): a repository option such as
     image_report_artifact's."""

@@ -32,13 +32,18 @@ def format_key(record):
 
 
 def legacy(record):
-    """Whether the source is not in its target format (the images a report lists as needing conversion)."""
-    return bool(record.get('exists')) and record.get('format') != converted_format(record.get('format'), record.get('target_format'))
+    """Whether the source is legacy: Docker schema 1, or a list or index with schema 1 children (_plan.is_legacy).
+
+    Another modern format than the target (OCI when v2s2 is wanted) is not legacy: see left(). Records of an
+    audit.json written before the flag existed are legacy when they are schema 1.
+    """
+    return bool(record.get('exists')) and bool(record.get('legacy', record.get('format') == mt.FORMAT_V2S1))
 
 
 def left(record):
-    """A legacy image whose conversion is not done yet."""
-    return legacy(record) and record['status'] != DONE
+    """An image still to convert: legacy, or in another format than its target, and its conversion not done yet."""
+    off_target = bool(record.get('exists')) and record.get('format') != converted_format(record.get('format'), record.get('target_format'))
+    return (legacy(record) or off_target) and record['status'] != DONE
 
 
 def natural_key(text):
@@ -52,9 +57,13 @@ def sorted_records(records):
 
 
 def summarize(records):
-    """Totals over all images and per registry: by source format and by status."""
+    """Totals over all images (tags) and per registry: by source format and by status.
+
+    legacy counts legacy() tags, left the tags still to convert (left(), what the tables mark left), and
+    needs_conversion the planned conversions not done yet (status, also copies of images already in their format).
+    """
     def empty():
-        return {'images': 0, 'by_format': {}, 'by_status': {}, 'needs_conversion': 0, 'legacy': 0}
+        return {'images': 0, 'by_format': {}, 'by_status': {}, 'needs_conversion': 0, 'legacy': 0, 'left': 0}
 
     totals = empty()
     per_registry = {}
@@ -66,6 +75,7 @@ def summarize(records):
             bucket['by_status'][record['status']] = bucket['by_status'].get(record['status'], 0) + 1
             bucket['needs_conversion'] += 1 if record['status'] == NEEDS_CONVERSION else 0
             bucket['legacy'] += 1 if legacy(record) else 0
+            bucket['left'] += 1 if left(record) else 0
     registries = [dict(per_registry[name], registry=name) for name in sorted(per_registry)]
     return totals, registries
 
@@ -93,8 +103,9 @@ def fleet_summary(records, namespace_depth=1):
     """The numbers an operator reads first.
 
     formats: tags and distinct images per source format. legacy/left/done: tags and
-    images. bytes: unique layers (by digest) of legacy images, still to move ('left') and
-    already converted ('done'), with how many legacy images have a layer of unknown size.
+    images (left: still to convert, legacy or not, see left()). bytes: unique layers (by
+    digest) of the images still to convert ('left') and of the legacy images already
+    converted ('done'), with how many of them have a layer of unknown size.
     namespaces: per first `namespace_depth` repository components. age: legacy images per
     year of their config `created`.
     """
@@ -121,11 +132,12 @@ def fleet_summary(records, namespace_depth=1):
             bucket['legacy_images'] += 1 if is_legacy else 0
             bucket['left_tags'] += sum(1 for r in tags if left(r))
             bucket['left_images'] += 1 if is_left else 0
-        if not is_legacy:
+        if is_legacy:
+            space['done_images'] += 0 if is_left else 1
+            year = _age_bucket(tags[0].get('created'))
+            age[year] = age.get(year, 0) + 1
+        elif not is_left:
             continue
-        space['done_images'] += 0 if is_left else 1
-        year = _age_bucket(tags[0].get('created'))
-        age[year] = age.get(year, 0) + 1
         for layer in tags[0].get('layers') or []:
             layers['left' if is_left else 'done'][layer['digest']] = layer.get('size')
             if layer.get('size') is None:

@@ -137,13 +137,15 @@ def _card(key, value, label, extra=''):
 
 def _namespace_chart(summary):
     spaces = summary['namespaces']
-    rows = [(n['namespace'], [n['left_images'], n['done_images'], n['images'] - n['legacy_images']]) for n in spaces[:CHART_NAMESPACES]]
-    chart = bar_chart('Images per namespace', rows, [('legacy, left', LEFT), ('legacy, converted', DONE_COLOUR), ('not legacy', MODERN)])
+    rows = [(n['namespace'], [n['left_images'], n['done_images'], n['images'] - n['left_images'] - n['done_images']])
+            for n in spaces[:CHART_NAMESPACES]]
+    chart = bar_chart('Images per namespace', rows, [('left to convert', LEFT), ('legacy, converted', DONE_COLOUR), ('nothing to do', MODERN)])
     rest = spaces[CHART_NAMESPACES:]
     if rest:
         # Summed as a caption, not a bar: one long bar would squash the others.
-        chart += '<p>and %d more namespaces: %d images left, %d converted, %d not legacy (see audit.md).</p>' % (
-            len(rest), sum(n['left_images'] for n in rest), sum(n['done_images'] for n in rest), sum(n['images'] - n['legacy_images'] for n in rest))
+        chart += '<p>and %d more namespaces: %d images left, %d converted, %d with nothing to do (see audit.md).</p>' % (
+            len(rest), sum(n['left_images'] for n in rest), sum(n['done_images'] for n in rest),
+            sum(n['images'] - n['left_images'] - n['done_images'] for n in rest))
     return chart
 
 
@@ -202,7 +204,7 @@ def registries_html(document):
                       [(f, COLOURS[f]) for f in formats])
     table = html_table(['Registry'] + formats + ['Tags', 'To convert'],
                        [[td(bucket['registry'])] + [td(str(bucket['by_format'].get(f, 0)), 'n') for f in formats]
-                        + [td(str(bucket['images']), 'n'), td(str(bucket['needs_conversion']), 'n')]
+                        + [td(str(bucket['images']), 'n'), td(str(bucket['left']), 'n')]
                         for bucket in registries + [dict(totals, registry='all')]])
     return '<h3>Tags per registry and format</h3>\n%s\n%s' % (chart, table)
 
@@ -222,7 +224,7 @@ def _row(row):
     state_class = 'done' if not row['left'] and row['legacy'] else ('legacy' if row['left'] else '')
     return ('<tr%s><td class="tags"><div>%s</div></td>%s%s%s%s%s%s</tr>' % (
         ' class="left"' if row['left'] else '', tags, td(row['digest'] or '-', 'digest', code=True),
-        td('%s → %s' % (row['format'], row['converted_format']) if row['legacy'] else row['format']),
+        td('%s → %s' % (row['format'], row['converted_format']) if row['legacy'] or row['left'] else row['format']),
         td((row['created'] or '-')[:10]), td(human_bytes(row['size']) if row['size'] is not None else '-', 'n'),
         td(_state(row), state_class), td(dest, code=True)))
 

@@ -19,7 +19,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._digest import
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, NotFoundError
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
 from ansible_collections.imagefleet.registry.plugins.module_utils._plan import converted_format
-from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
+from ansible_collections.imagefleet.registry.plugins.module_utils._reference import destination, parse_reference
 from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import layers as schema1_layers
 
 # The parts of a config that make the image behave the same; compared with the source's.
@@ -150,9 +150,9 @@ class Verifier:
     def verify(self, dest, target_format, src=None):
         """The result for one destination: reference, src, ok, format, digest, problems, layers_checked,
         layers_rehashed, tools."""
-        result = {'reference': dest, 'src': src, 'ok': False, 'format': None, 'digest': None, 'problems': [],
+        ref = destination(src, dest) if src else parse_reference(dest)
+        result = {'reference': str(ref), 'src': src, 'ok': False, 'format': None, 'digest': None, 'problems': [],
                   'layers_checked': 0, 'layers_rehashed': 0, 'tools': {}}
-        ref = parse_reference(dest)
         try:
             self._verify(result, ref, target_format, parse_reference(src) if src else None)
         except ImagefleetError as exc:

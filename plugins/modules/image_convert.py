@@ -83,7 +83,7 @@ options:
         type: str
         required: true
       dest:
-        description: Destination image reference.
+        description: Destination image reference (without a tag, the source's tag is used).
         type: str
         required: true
       format:

@@ -145,9 +145,11 @@ changed_files:
   elements: str
 totals:
   description:
-    - Totals over all images - C(images), C(legacy) (sources not in their target format), C(needs_conversion),
-      C(by_format) (source format, or C(missing)) and C(by_status) (C(done), C(needs_conversion), C(missing_source),
-      C(no_destination)).
+    - Totals over all tags - C(images), C(legacy) (Docker schema 1 sources, and lists or indexes with schema 1
+      children; another modern format than the target is not legacy), C(left) (still to convert, legacy or in
+      another format than the target, the rows the reports mark left), C(needs_conversion) (planned conversions not
+      done yet, copies of images already in the target format included), C(by_format) (source format, or
+      C(missing)) and C(by_status) (C(done), C(needs_conversion), C(missing_source), C(no_destination)).
   returned: when O(records) is given
   type: dict
 mapping_count:

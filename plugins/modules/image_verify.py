@@ -36,7 +36,10 @@ options:
     required: true
     suboptions:
       dest:
-        description: The destination image reference to verify.
+        description:
+          - The destination image reference to verify.
+          - Without a tag, the tag of O(images[].src) is used, as M(imagefleet.registry.image_convert) writes it
+            (V(latest) without a source).
         type: str
         required: true
       src:

@@ -47,6 +47,8 @@ registries:
     repositories: ['legacy/*', 'modern/*']
 parallel: 16
 strict: true
+# The checks here key hosts by their reference; the default, pattern-safe names are tested in playbook_migrate.
+host_names: reference
 compose:
   imagefleet_dest_prefix: "'${REGISTRY_B}/converted'"
 groups:

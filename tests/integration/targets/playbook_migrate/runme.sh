@@ -6,8 +6,9 @@
 # The operator playbooks (audit, migrate, verify) end to end with ansible-playbook, as operators run them, on a
 # private lab registry (started here, stopped on exit): rule globs through the real catalog, --check writing nothing
 # but the reports, batched conversion with progress lines, changed=0 on a re-run, the report counts, the mapping,
-# verify passing (deep) and failing on schema 1 and missing destinations, imagefleet_select, and fleet mode through
-# the registry_images inventory with --limit.
+# verify passing (deep) and failing on schema 1 and missing destinations, imagefleet_select, fleet mode through
+# the registry_images inventory with --limit (groups and one host's name), bad input refused before any registry
+# request, a destination without a tag, and the -v output of a 500-image audit.
 
 set -eu -o pipefail
 
@@ -27,10 +28,57 @@ DESTS="$("${PYTHON}" -c 'import json,sys; print(json.dumps({"dests": sys.argv[1:
     "${REG}"/converted/legacy/{multi:1,multi:2,multi:latest,repeated:1,single:1,single:2,big:1,dupid:1,docker182:1} \
     "${REG}"/converted/modern/{v2s2:1,oci:1,list:1,index:1})"
 
+# --- bad input: refused before any registry request, naming the input and the fix -----------------------------
+# The registry's log has a line per request it served: its length must not change.
+LOG="$(json lab.json 'd["log"]')"
+served() { grep -c 'http.request.uri=' "${LOG}" || true; }
+# refused PLAYBOOK LOGFILE [ansible-playbook options]: the playbook fails at its first task and the registry saw nothing.
+refused() {
+    local before
+    before="$(served)"
+    if play "$1" "${@:3}" >"$2" 2>&1; then cat "$2"; exit 1; fi
+    [ "$(served)" = "${before}" ]
+    grep -q 'nothing was done' "$2"
+    if grep -q 'TASK \[Plan\|TASK \[Images and containers\|TASK \[Gather facts' "$2"; then cat "$2"; exit 1; fi
+}
+cat >typos.yml <<VARS
+imagefleet_sources:
+  - registry: "${REG}"
+    repositores: ['legacy/single']
+    dest_prefix: "${REG}/typo"
+    password: s3cret-in-a-rule
+  - {registry: "${REG}", format: oic, dest_prefix: "${REG}/a", dest_registry: "${REG}"}
+imagefleet_images:
+  - {src: "${REG}/legacy/single:1", dst: "${REG}/typo/single:1"}
+imagefleet_batch_size: abc
+imagefleet_registry_options: "ca_path=/etc/ssl/ca.pem"
+VARS
+refused migrate typos.log -e @typos.yml -e imagefleet_formt=oci -v "$@"
+grep -q "imagefleet_sources\[0\] (registry ${REG}): unknown key \`repositores\`: did you mean \`repositories\`?" typos.log
+grep -q "unknown variable \`imagefleet_formt\`: did you mean \`imagefleet_format\`?" typos.log
+grep -q "imagefleet_images\[0\] (src ${REG}/legacy/single:1): unknown key \`dst\`: did you mean \`dest\`?" typos.log
+grep -q "imagefleet_sources\[1\] (registry ${REG}): \`format\` must be one of v2s2, oci, got a string 'oic': did you mean \`oci\`?" typos.log
+grep -q "imagefleet_sources\[1\] (registry ${REG}): give only one of \`dest_prefix\`, \`dest_registry\`" typos.log
+grep -q "\`imagefleet_batch_size\` must be an integer, got a string 'abc'" typos.log
+grep -q "\`imagefleet_registry_options\` must be a mapping, got a string" typos.log
+if grep -q 's3cret-in-a-rule' typos.log; then exit 1; fi
+# Each playbook checks its own variables: an unknown format, a rule given as a string, a typo'd variable.
+refused audit format.log -e imagefleet_format=v2s3 -e "imagefleet_report_dir=${WORK}/nothing" "$@"
+grep -q "\`imagefleet_format\` must be one of v2s2, oci, got a string 'v2s3': did you mean \`v2s2\`?" format.log
+refused verify string.log -e '{"imagefleet_sources": "'"${REG}"'"}' "$@"
+grep -q "\`imagefleet_sources\` must be a list, got a string" string.log
+refused audit_hosts hosts.log -e imagefleet_engine_hosts=localhost -e imagefleet_paralel=2 "$@"
+grep -q "unknown variable \`imagefleet_paralel\`: did you mean \`imagefleet_parallel\`?" hosts.log
+refused install_tools tools.log -e imagefleet_tool_hosts=localhost -e imagefleet_tools=skopeo,crain "$@"
+grep -q "\`imagefleet_tools\[1\]\` must be one of skopeo, crane, got a string 'crain': did you mean \`crane\`?" tools.log
+[ ! -e "${WORK}/nothing" ]
+
 # --- audit: the globs expand through the catalog; read-only; the report counts --------------------------------
 play audit -e @rules.yml "$@" | tee audit.log
 json report/audit.json 'd["totals"]["images"], d["totals"]["by_format"], d["totals"]["legacy"], d["totals"]["needs_conversion"]' | tee counts
-[ "$(cat counts)" = "13 {'oci': 1, 'oci_index': 1, 'v2s1': 9, 'v2s2': 1, 'v2s2_list': 1} 11 13" ]
+# Legacy is schema 1 only: with target v2s2, the OCI image and the OCI index are to convert, not legacy.
+[ "$(cat counts)" = "13 {'oci': 1, 'oci_index': 1, 'v2s1': 9, 'v2s2': 1, 'v2s2_list': 1} 9 13" ]
+[ "$(json report/audit.json '[i["legacy"] for i in d["images"] if i["format"] in ("oci", "oci_index")]')" = "[False, False]" ]
 [ "$(json report/audit.json 'sorted(i["src"] for i in d["images"] if i["repository"] == "legacy/multi")')" = \
   "['${REG}/legacy/multi:1', '${REG}/legacy/multi:2', '${REG}/legacy/multi:latest']" ]
 grep -q '<svg' report/audit.html
@@ -40,6 +88,14 @@ if grep -Eq '<script [^>]|<link|src=|@import|url\(' report/audit.html; then exit
 [ "$(grep -c "^| ${REG} | \`" report/audit.md)" = 10 ]
 grep -q "^| ${REG} | \`legacy/multi\` | 3 | " report/audit.md
 [ "$(json report/audit.json 'd["summary"]["counts"]["tags"], d["summary"]["bytes"]["images_with_unknown_sizes"]')" = "13 0" ]
+# Every total equals the rows listed: legacy is schema 1 only (9 tags, 6 distinct images; the OCI image and the OCI
+# index are left to convert with target v2s2, not legacy), left to convert are 11 tags, 8 images, which are the rows
+# (one per digest) marked left in audit.html and the sum of the Left column of audit.md.
+[ "$(json report/audit.json 'd["summary"]["counts"]["legacy_tags"], d["summary"]["counts"]["left_tags"]')" = "9 11" ]
+[ "$(json report/audit.json 'd["summary"]["counts"]["legacy_images"], d["summary"]["counts"]["left_images"]')" = "6 8" ]
+[ "$(grep -o '<tr class="left"' report/audit.html | wc -l)" = 8 ]
+[ "$(awk -F' [|] ' '$2 ~ /`/ {s += $6} END {print s}' report/audit.md)" = 8 ]
+grep -q ': 6 legacy images (9 tags), 8 still to convert (11 tags);' report/audit.md
 ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
 
 # --- migrate --check: nothing written to the registry, the reports are -----------------------------------------
@@ -102,6 +158,22 @@ grep -q 'batch 1/1: 2 images, 2 converted, 0 already done, 0 failed' select.log
 [ "$(json report-select/mapping.json '[i["old_reference"] for i in d["images"]]')" = "['${REG}/legacy/single:1', '${REG}/modern/oci:1']" ]
 "${PYTHON}" "${HERE}/check_mapping.py" report-select
 
+# --- a destination without a tag: the source's tag, in the audit, the conversion, the verification and the mapping --
+cat >untagged.yml <<VARS
+imagefleet_images:
+  - {src: "${REG}/legacy/single:2", dest: "${REG}/untagged/single"}
+imagefleet_report_dir: "${WORK}/report-untagged"
+VARS
+play migrate -e @untagged.yml "$@" | tee untagged.log
+grep -q 'batch 1/1: 1 images, 1 converted, 0 already done, 0 failed' untagged.log
+grep -q 'verify: 1 destinations, 1 good, 0 bad' untagged.log
+[ "$(json report-untagged/audit.json '[(i["dest"], i["status"]) for i in d["images"]]')" = "[('${REG}/untagged/single:2', 'done')]" ]
+[ "$(json report-untagged/mapping.json '[i["new_reference"] for i in d["images"]]')" = "['${REG}/untagged/single:2']" ]
+play migrate -e @untagged.yml "$@" | tee untagged-again.log
+grep -Eq '^localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' untagged-again.log
+play verify -e @untagged.yml "$@" | tee untagged-verify.log
+grep -q 'verify: 1 destinations, 1 good, 0 bad' untagged-verify.log
+
 # --- fleet mode: the registry_images inventory, --limit to a format group, destinations from a prefix -------------
 cat >fleet.registry_images.yml <<VARS
 plugin: imagefleet.registry.registry_images
@@ -122,6 +194,14 @@ ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/migrate.yml" --
 grep -Eq ' : ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' fleet-again.log
 ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/verify.yml" --limit format_v2s1 "$@" | tee fleet-verify.log
 grep -q 'verify: 6 destinations, 6 good, 0 bad' fleet-verify.log
+# Host names work in host patterns: one image by its name, with --limit and with ansible-inventory --host.
+HOST="${REG//:/_}/legacy/single/1"
+ansible-inventory -i fleet.registry_images.yml --list | "${PYTHON}" -c 'import json,sys; assert sys.argv[1] in json.load(sys.stdin)["_meta"]["hostvars"]' "${HOST}"
+ansible-inventory -i fleet.registry_images.yml --host "${HOST}" >host.json
+[ "$(json host.json 'd["imagefleet_ref"], d["imagefleet_format"]')" = "${REG}/legacy/single:1 v2s1" ]
+ANSIBLE_HOST_PATTERN_MISMATCH=error ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/verify.yml" \
+    --limit "${HOST}" "$@" | tee fleet-one.log
+grep -q 'verify: 1 destinations, 1 good, 0 bad' fleet-one.log
 
 # --- fleet mode with per-host destinations: a host's imagefleet_dest wins over the play-wide prefix ----------------
 cat >fleet-own.registry_images.yml <<VARS
@@ -138,3 +218,17 @@ ansible-playbook -i fleet-own.registry_images.yml "${ROOT}/playbooks/migrate.yml
     -e "imagefleet_report_dir=${WORK}/report-own" "$@" | tee own.log
 grep -q 'batch 1/1: 2 images, 2 converted, 0 already done, 0 failed' own.log
 [ "$(json report-own/mapping.json 'sorted(i["new_reference"].split("@")[0] for i in d["images"])')" = "['${REG}/own/legacy/single:t1', '${REG}/own/legacy/single:t2']" ]
+
+# --- output size: a 500-image audit with -v prints a bounded summary, not the images -------------------------------
+# Per-image data goes to the report files; what is printed grows with the rules, not the images (4.5 KB measured
+# here for one rule; 1,005 KB before, about 2 KB an image).
+lab fleet --state "${WORK}/lab/state.json" --count 500 --base-mb 0.01 --own-mb 0.002 --prefix big >fleet500.json
+cat >big.yml <<VARS
+imagefleet_sources:
+  - {registry: "${REG}", repositories: ['big/*'], dest_prefix: "${REG}/bigconverted"}
+imagefleet_report_dir: "${WORK}/report-big"
+VARS
+play audit -e @big.yml -v >big-v.log 2>&1
+[ "$(json report-big/audit.json 'd["totals"]["images"], d["totals"]["legacy"]')" = "500 500" ]
+wc -c <big-v.log
+[ "$(wc -c <big-v.log)" -lt 12000 ]

@@ -121,4 +121,5 @@ grep -q 'crane is not installed on the host this task runs on' fail.log
 grep -q 'install it with the imagefleet.registry.crane role' fail.log
 grep -q 'imagefleet.registry.install_tools' fail.log
 must_fail play verify -e @images.yml -e imagefleet_verify_tools=regctl "$@"
-grep -q 'value of tools must be one or more of: skopeo, crane' fail.log
+# The playbook refuses it before anything is verified (its variables are checked first).
+grep -q "\`imagefleet_verify_tools\[0\]\` must be one of skopeo, crane, got a string 'regctl'" fail.log

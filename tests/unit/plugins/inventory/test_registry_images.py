@@ -17,7 +17,10 @@ from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
 from ansible.template import Templar
 
+from ansible.inventory.manager import split_host_pattern
+
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import AuthError
+from ansible_collections.imagefleet.registry.plugins.module_utils._inventory_hosts import host_name
 
 try:
     from ansible.template import trust_as_template as trusted  # ansible-core 2.19+: templates must be trusted
@@ -75,7 +78,15 @@ def load(tmp_path, config, walks, name='fleet.registry_images.yml', cache=True):
 
 
 def members(inventory, group):
-    return sorted(host.name for host in inventory.groups[group].get_hosts())
+    """The references of a group's image hosts."""
+    return sorted(host.get_vars()['imagefleet_ref'] for host in inventory.groups[group].get_hosts())
+
+
+def host_of(inventory, ref):
+    """The image host of a reference, by its default (pattern) name."""
+    registry, path = ref.split('/', 1)
+    repository, tag = path.rsplit(':', 1)
+    return inventory.get_host(host_name({'ref': ref, 'registry': registry, 'repository': repository, 'tag': tag}))
 
 
 BASIC = '''
@@ -98,7 +109,8 @@ def test_verify_file_wants_the_suffix(tmp_path):
 
 def test_images_become_hosts_grouped_by_format_and_registry(tmp_path):
     inventory = load(tmp_path, BASIC, Walks())
-    assert sorted(inventory.hosts) == sorted(facts['ref'] for facts in IMAGES)
+    assert sorted(inventory.hosts) == sorted(host_name(facts) for facts in IMAGES)
+    assert '127.0.0.1_5000/legacy/app/1' in inventory.hosts
     assert members(inventory, 'format_v2s1') == [
         '127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/legacy/app:2', 'registry.example.com/legacy/db:9.6']
     assert members(inventory, 'format_v2s2') == ['127.0.0.1:5000/modern/app:1']
@@ -112,7 +124,7 @@ def test_images_become_hosts_grouped_by_format_and_registry(tmp_path):
 
 def test_host_vars_and_local_connection_defaults(tmp_path):
     inventory = load(tmp_path, BASIC, Walks())
-    hostvars = inventory.get_host('127.0.0.1:5000/legacy/app:2').get_vars()
+    hostvars = host_of(inventory, '127.0.0.1:5000/legacy/app:2').get_vars()
     assert hostvars['imagefleet_ref'] == '127.0.0.1:5000/legacy/app:2'
     assert hostvars['imagefleet_registry'] == '127.0.0.1:5000'
     assert hostvars['imagefleet_repository'] == 'legacy/app'
@@ -134,14 +146,14 @@ def test_host_vars_defaults_can_be_replaced(tmp_path):
       ansible_connection: ssh
       ansible_host: converter.example.com
     ''', Walks())
-    hostvars = inventory.get_host('127.0.0.1:5000/legacy/app:1').get_vars()
+    hostvars = host_of(inventory, '127.0.0.1:5000/legacy/app:1').get_vars()
     assert (hostvars['ansible_connection'], hostvars['ansible_host']) == ('ssh', 'converter.example.com')
     assert 'ansible_python_interpreter' not in hostvars
 
 
 def test_remote_values_are_never_templated(tmp_path):
     inventory = load(tmp_path, BASIC, Walks())
-    hostvars = inventory.get_host('127.0.0.1:5000/multi/app:1').get_vars()
+    hostvars = host_of(inventory, '127.0.0.1:5000/multi/app:1').get_vars()
     templar = Templar(loader=DataLoader(), variables=hostvars)
     assert templar.template(trusted('{{ imagefleet_platforms[0].platform.os }}')) == '{{ 7 * 6 }}'
 
@@ -158,7 +170,7 @@ def test_compose_groups_and_keyed_groups(tmp_path):
       - key: namespace
         prefix: ns
     ''', Walks())
-    hostvars = inventory.get_host('127.0.0.1:5000/legacy/app:1').get_vars()
+    hostvars = host_of(inventory, '127.0.0.1:5000/legacy/app:1').get_vars()
     assert hostvars['imagefleet_dest_prefix'] == '127.0.0.1:5001/converted'
     assert members(inventory, 'needs_conversion') == members(inventory, 'format_v2s1')
     assert members(inventory, 'multi_arch') == ['127.0.0.1:5000/multi/app:1']
@@ -171,7 +183,7 @@ def test_compose_can_override_the_defaults(tmp_path):
     compose:
       ansible_connection: "'ssh'"
     ''', Walks())
-    assert inventory.get_host('127.0.0.1:5000/legacy/app:1').get_vars()['ansible_connection'] == 'ssh'
+    assert host_of(inventory, '127.0.0.1:5000/legacy/app:1').get_vars()['ansible_connection'] == 'ssh'
 
 
 def test_strict_reports_bad_compose_expressions(tmp_path):
@@ -181,7 +193,7 @@ def test_strict_reports_bad_compose_expressions(tmp_path):
       broken: no_such_variable.attribute
     '''
     inventory = load(tmp_path, config.format(strict='false'), Walks())
-    assert 'broken' not in inventory.get_host('127.0.0.1:5000/legacy/app:1').get_vars()
+    assert 'broken' not in host_of(inventory, '127.0.0.1:5000/legacy/app:1').get_vars()
     with pytest.raises(AnsibleError):
         load(tmp_path, config.format(strict='true'), Walks())
 
@@ -191,7 +203,7 @@ def test_unreadable_manifests_get_their_own_group(tmp_path):
                 error='unknown media type application/x-thing')
     inventory = load(tmp_path, BASIC, Walks(IMAGES + [odd]))
     assert members(inventory, 'format_unknown') == ['127.0.0.1:5000/odd/artifact:1']
-    assert inventory.get_host(odd['ref']).get_vars()['imagefleet_error'] == odd['error']
+    assert host_of(inventory, odd['ref']).get_vars()['imagefleet_error'] == odd['error']
 
 
 def test_registry_errors_fail_the_source(tmp_path):
@@ -222,9 +234,10 @@ def test_cache_avoids_the_second_walk(tmp_path):
     gone = Walks(error=AuthError('registry 127.0.0.1:5000: cannot connect'))
     inventory = load(tmp_path, config, gone)
     assert gone.calls == 0
-    assert sorted(inventory.hosts) == sorted(facts['ref'] for facts in IMAGES)
+    assert sorted(inventory.hosts) == sorted(host_name(facts) for facts in IMAGES)
+    assert '127.0.0.1_5000/legacy/app/1' in inventory.hosts
     assert len(members(inventory, 'format_v2s1')) == 3
-    hostvars = inventory.get_host('127.0.0.1:5000/multi/app:1').get_vars()
+    hostvars = host_of(inventory, '127.0.0.1:5000/multi/app:1').get_vars()
     templar = Templar(loader=DataLoader(), variables=hostvars)
     assert templar.template(trusted('{{ imagefleet_platforms[0].platform.os }}')) == '{{ 7 * 6 }}'
 
@@ -241,3 +254,13 @@ def test_without_cache_every_load_walks(tmp_path):
     load(tmp_path, BASIC, walks)
     load(tmp_path, BASIC, walks)
     assert walks.calls == 2
+
+
+def test_pattern_host_names_survive_host_patterns_and_stay_distinct():
+    names = set()
+    for registry, repository, tag in (('127.0.0.1:5000', 'legacy/app', '1'), ('127.0.0.1:5000', 'legacy/app/1', 'latest'),
+                                      ('[::1]:5000', 'a_b', 'c'), ('[::1]:5000', 'a', 'b_c'), ('docker.io', 'library/x', 'v1.2-rc_3')):
+        name = host_name({'ref': '%s/%s:%s' % (registry, repository, tag), 'registry': registry, 'repository': repository, 'tag': tag})
+        assert split_host_pattern(name) == [name]
+        names.add(name)
+    assert len(names) == 5

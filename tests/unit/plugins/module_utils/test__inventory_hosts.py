@@ -186,7 +186,8 @@ def test_host_name_vars_and_groups():
                              'media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'size': 3000,
                              'platforms': [], 'layers': [{'digest': 'sha256:cd'}], 'config': None, 'signed': True})
     assert 'layers' not in facts
-    assert host_name(facts) == '127.0.0.1:5000/legacy/app:1'
+    assert host_name(facts) == '127.0.0.1_5000/legacy/app/1'
+    assert host_name(facts, 'reference') == '127.0.0.1:5000/legacy/app:1'
     assert host_vars(facts) == {
         'imagefleet_ref': '127.0.0.1:5000/legacy/app:1', 'imagefleet_registry': '127.0.0.1:5000',
         'imagefleet_repository': 'legacy/app', 'imagefleet_tag': '1', 'imagefleet_format': 'v2s1',

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
-from ansible_collections.imagefleet.registry.plugins.module_utils._plan import apply_conversions, audit_records, converted_format, derive_dest
+from ansible_collections.imagefleet.registry.plugins.module_utils._plan import apply_conversions, audit_records, converted_format, derive_dest, resolve_plan
 
 SRC = 'old.example.com:5000/legacy/app:1'
 DEST = 'new.example.com/converted/legacy/app:1'
@@ -72,3 +72,19 @@ def test_apply_conversions_marks_done():
     assert records[0]['status'] == 'needs_conversion'  # not mutated
     failed = apply_conversions(records, [{'src': SRC, 'dest': DEST, 'failed': True}])
     assert failed[0]['status'] == 'needs_conversion'
+
+
+def test_untagged_destination_is_the_source_tag_everywhere():
+    plan = [{'src': SRC, 'dest': 'new.example.com/converted/legacy/app'}]
+    assert resolve_plan(plan) == [{'src': SRC, 'dest': DEST, 'format': 'v2s2'}]
+    # The audit reads DEST (what image_convert writes), so a finished conversion is done and mapped.
+    records = audit_records(plan, [info(SRC, 'v2s1', 'sha256:s'), info(DEST, 'v2s2', 'sha256:n')])
+    assert records[0]['dest'] == DEST and records[0]['status'] == 'done'
+
+
+def test_legacy_is_schema1_and_lists_with_schema1_children():
+    child = {'digest': 'sha256:c', 'size': 1, 'platform': None}
+    schema1_child = dict(child, media_type='application/vnd.docker.distribution.manifest.v1+json')
+    infos = [info(SRC, 'oci', 'sha256:o'), dict(info('a.example.com/l:1', 'v2s2_list', 'sha256:l'), platforms=[schema1_child])]
+    records = audit_records([{'src': SRC, 'dest': DEST}, {'src': 'a.example.com/l:1', 'dest': None}], infos)
+    assert [r['legacy'] for r in records] == [False, True]

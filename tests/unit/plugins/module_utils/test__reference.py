@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import (
+    destination,
     is_loopback,
     parse_reference,
     split_repository,
@@ -85,3 +86,19 @@ def test_names_as_registries_list_them():
         assert not is_repository_name(name)
     for tag in ('..', '-dash', 'x\n', '\x1b[31mred', 't\u00e5g', 'a' * 129, '', None):
         assert not is_tag(tag)
+
+
+@pytest.mark.parametrize('src, dest, expected', [
+    ('old.example.com/app:1', 'new.example.com/app', 'new.example.com/app:1'),       # the source's tag
+    ('old.example.com/app:1', 'new.example.com/app:2', 'new.example.com/app:2'),     # its own tag wins
+    ('old.example.com/app@' + DIGEST, 'new.example.com/app', 'new.example.com/app:latest'),
+    ('old.example.com/app:1', 'new.example.com/app:2@' + DIGEST, 'new.example.com/app:2'),
+])
+def test_destination_takes_the_source_tag(src, dest, expected):
+    assert str(destination(src, dest)) == expected
+    assert str(destination(parse_reference(src), parse_reference(dest))) == expected
+
+
+def test_destination_pinned_by_digest_only_is_refused():
+    with pytest.raises(InvalidReferenceError, match='pinned by digest'):
+        destination('old.example.com/app:1', 'new.example.com/app@' + DIGEST)

@@ -36,7 +36,8 @@ def test_totals_per_registry_and_format():
     assert totals['images'] == 4
     assert totals['by_format'] == {'v2s1': 2, 'oci': 1, 'missing': 1}
     assert totals['by_status'] == {'done': 1, 'needs_conversion': 2, 'missing_source': 1}
-    assert totals['legacy'] == 3
+    # Legacy is schema 1 only: the OCI source (target v2s2) is to convert (left), not legacy.
+    assert totals['legacy'] == 2 and totals['left'] == 2
     assert [r['registry'] for r in registries] == ['a.example.com', 'c.example.com']
     assert registries[0]['needs_conversion'] == 1
 

@@ -108,3 +108,31 @@ def test_history_and_migration_counts_on_the_page():
     # The same fleet again: nothing changes, not even the history.
     again, _facts = render_directory(previous, 'day3', records=done, run={'converted': 0, 'failed': 0, 'verified': 3, 'verify_failed': 0})
     assert all(again[name] == previous[name] for name in again)
+
+
+def test_legacy_is_schema1_other_formats_are_to_convert_and_totals_equal_the_rows():
+    """Target v2s2: schema 1 and a list with a schema 1 child are legacy; OCI and an OCI index of OCI images are left to
+    convert but not legacy; a v2s2 image has nothing to do. Every total equals the rows the page and audit.md show."""
+    child = {'digest': D3, 'size': 1, 'platform': None}
+    plan, infos = [], []
+    for name, fmt, children in (('s1', 'v2s1', None), ('oci', 'oci', None), ('v2s2', 'v2s2', None),
+                                ('index', 'oci_index', 'application/vnd.oci.image.manifest.v1+json'),
+                                ('list1', 'v2s2_list', 'application/vnd.docker.distribution.manifest.v1+prettyjws')):
+        ref = 'r.example.com/team/%s:1' % name
+        plan.append({'src': ref, 'dest': None})
+        facts = info(ref, 'sha256:%064x' % len(plan), fmt=fmt)
+        if children:
+            facts['platforms'] = [dict(child, media_type=children)]
+        infos.append(facts)
+    records = audit_records(plan, infos, 'v2s2')
+    assert dict((r['repository'], r['legacy']) for r in records) == {
+        'team/s1': True, 'team/oci': False, 'team/v2s2': False, 'team/index': False, 'team/list1': True}
+    summary = fleet_summary(records)
+    assert (summary['counts']['legacy_images'], summary['counts']['left_images']) == (2, 4)
+    files = render_all(records, 'now')
+    document = json.loads(files['audit.json'])
+    assert (document['totals']['legacy'], document['totals']['left']) == (2, 4)
+    page, markdown = files['audit.html'], files['audit.md']
+    assert page.count('<tr class="left"') == 4
+    assert sum(int(line.split(' | ')[5].rstrip(' |')) for line in markdown.splitlines() if line.startswith('| r.example.com | `')) == 4
+    assert '2 legacy images (2 tags), 4 still to convert (4 tags)' in markdown

@@ -29,16 +29,8 @@ description:
   - This is an action plugin; it runs on the controller.
 author:
   - imagefleet team (@imagefleet)
-attributes:
-  check_mode:
-    support: full
-    description: It only reads variables, so it runs the same in check mode.
-  diff_mode:
-    support: none
-    description: Nothing changes, so there is nothing to diff.
-  idempotent:
-    support: full
-    description: Checking changes nothing.
+extends_documentation_fragment:
+  - imagefleet.registry.attributes.read_only
 options:
   playbook:
     description:

@@ -37,7 +37,7 @@ options:
       - The playbook whose spec applies.
     type: str
     required: true
-    choices: [migrate, audit, verify, audit_hosts, audit_workloads, rewrite_references, install_tools]
+    choices: [migrate, audit, verify, audit_hosts, audit_workloads, rewrite_references, fetch_reports, install_tools]
 notes:
   - The spec file has the shape of a role's C(meta/argument_specs.yml) (C(type), C(elements), C(choices), C(required),
     C(options), C(mutually_exclusive), C(no_log)) with a few keys of its own, described in its header.

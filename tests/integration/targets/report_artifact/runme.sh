@@ -56,7 +56,12 @@ ANSIBLE_INVENTORY_UNPARSED_FAILED: "1"
 IMAGEFLEET_REGISTRY_OPTIONS: '${IMAGEFLEET_REGISTRY_OPTIONS}'
 VARS
 # runner IDENT PLAYBOOK ansible-playbook options...: one job (env/cmdline is kept by ansible-runner: start without it).
-runner() { rm -f "${PDD}/env/cmdline"; "${PYTHON}" -m ansible_runner run "${PDD}" -p "$2" --ident "$1" --cmdline "${*:3}" >/dev/null; }
+# A failed job shows the end of its output (kept in the artifacts, quiet otherwise).
+runner() {
+    rm -f "${PDD}/env/cmdline"
+    "${PYTHON}" -m ansible_runner run "${PDD}" -p "$2" --ident "$1" --cmdline "${*:3}" >/dev/null \
+        || { tail -40 "${PDD}/artifacts/$1/stdout" >&2; return 1; }
+}
 check() { "${PYTHON}" "${HERE}/check_reports.py" "$@"; }
 
 ansible-inventory -i "${PDD}/inventory/fleet.registry_images.yml" --list >"${WORK}/list.json"

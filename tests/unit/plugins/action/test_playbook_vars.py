@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
 from ansible_collections.imagefleet.registry.plugins.action.playbook_vars import INVENTORY_FACTS, load_specs
@@ -21,7 +23,15 @@ def errors_of(playbook, variables, **kwargs):
 
 
 def test_every_playbook_has_a_spec():
-    assert set(SPECS) == {'migrate', 'audit', 'verify', 'audit_hosts', 'audit_workloads', 'rewrite_references', 'install_tools'}
+    playbooks = pathlib.Path(__file__).resolve().parents[4] / 'playbooks'
+    assert set(SPECS) == set(path.stem for path in playbooks.glob('*.yml'))
+
+
+def test_fetch_reports_needs_its_registry_and_run():
+    errors = errors_of('fetch_reports', {'imagefleet_report_dir': '/tmp/r'})
+    assert errors == ['`imagefleet_report_registry` is required', '`imagefleet_report_run` is required']
+    check_variables(SPECS['fetch_reports'], {'imagefleet_report_registry': REG + '/reports', 'imagefleet_report_run': 4711},
+                    known=KNOWN)
 
 
 def test_valid_variables_are_normalised():

@@ -118,7 +118,7 @@ changelog: venv collection
 
 $(VENV_OLDEST)/.stamp: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV_OLDEST)
-	grep -Ev '^(ansible-core|antsibull-changelog|galaxy-importer|ansible-builder)==' requirements-dev.txt \
+	grep -Ev '^(ansible-core|antsibull-changelog|galaxy-importer|ansible-builder|ansible-lint|yamllint|ruff|mypy|types-requests)==' requirements-dev.txt \
 		| $(VENV_OLDEST)/bin/pip install --quiet --disable-pip-version-check ansible-core==$(ANSIBLE_CORE_OLDEST) -r /dev/stdin
 	touch $@
 

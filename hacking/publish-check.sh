@@ -32,7 +32,8 @@ grep -E '^(WARNING|ERROR)' "${WORK}/importer.log" || true
 echo "publish-check: galaxy-importer accepted ${TARBALL##*/}"
 
 bash "${ROOT}/hacking/ee-context.sh" "${WORK}/dist" "${WORK}/context"
-grep -q '^ARG EE_BASE_IMAGE=' "${WORK}/context/Containerfile"
+# Containerfile when ansible-builder finds podman, Dockerfile otherwise (a machine without podman).
+grep -qs '^ARG EE_BASE_IMAGE=' "${WORK}/context/Containerfile" "${WORK}/context/Dockerfile"
 mkdir "${WORK}/empty"
 if bash "${ROOT}/hacking/ee-context.sh" "${WORK}/empty" "${WORK}/context-without" 2>"${WORK}/ee.err"; then
     echo "publish-check: ee-context succeeded without a collection tarball" >&2

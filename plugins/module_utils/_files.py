@@ -21,7 +21,7 @@ def read_bytes(path):
 
 def write_atomic(module, path, data):
     """Write bytes through a temporary file in the same directory and module.atomic_move (readers never see half)."""
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.%s.' % os.path.basename(path))
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix='.%s.' % os.path.basename(path))
     with os.fdopen(fd, 'wb') as handle:
         handle.write(data)
     module.atomic_move(tmp, path)

@@ -141,12 +141,10 @@ errors:
   elements: dict
 '''
 
-import os
-import tempfile
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
+from ansible_collections.imagefleet.registry.plugins.module_utils._files import write_atomic
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._workload_rewrite import MappingIndex, load_mapping, rewrite_text
 from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan import (
@@ -156,13 +154,6 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan
     expand_paths,
     read_file,
 )
-
-
-def _write(module, path, data):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix='.%s.' % os.path.basename(path))
-    with os.fdopen(fd, 'wb') as handle:
-        handle.write(data)
-    module.atomic_move(tmp, path)
 
 
 def _mapping(path):
@@ -195,7 +186,7 @@ def rewrite(module):
         if not module.check_mode:
             if params['backup']:
                 result['backup_files'][path] = module.backup_local(path)
-            _write(module, path, new_text.encode('utf-8'))
+            write_atomic(module, path, new_text.encode('utf-8'))
     result['changed'] = bool(result['changed_files'])
     result['errors'] = sorted(errors, key=lambda e: (e['source'], e['line'] or 0))
     for error in result['errors']:

@@ -179,12 +179,12 @@ workload_totals:
 
 import datetime
 import os
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
+from ansible_collections.imagefleet.registry.plugins.module_utils._files import write_atomic
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._plan import apply_conversions
 from ansible_collections.imagefleet.registry.plugins.module_utils._report import mapping_entries, render_directory, summarize
@@ -200,13 +200,6 @@ def _read(path):
             return handle.read().decode('utf-8')
     except (IOError, OSError, UnicodeDecodeError):
         return None
-
-
-def _write(module, path, text):
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.%s.' % os.path.basename(path))
-    with os.fdopen(fd, 'wb') as handle:
-        handle.write(to_bytes(text))
-    module.atomic_move(tmp, path)
 
 
 def report(module):
@@ -226,7 +219,7 @@ def report(module):
         if not os.path.isdir(directory):
             os.makedirs(directory)
         for name in changed_files:
-            _write(module, paths[name], files[name])
+            write_atomic(module, paths[name], to_bytes(files[name]))
     result = {
         'changed': bool(changed_files),
         'files': paths,

@@ -48,6 +48,7 @@ import re
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
+from ansible_collections.imagefleet.registry.plugins.module_utils._report_schemas import MappingIndex
 
 ROW_FIELDS = ('host', 'container', 'image', 'image_digest', 'format', 'replacement', 'error')
 NOT_IN_REGISTRY = 'the registry does not have it (any more)'
@@ -335,13 +336,8 @@ def apply_replacements(rows, entries):
     A row pinned to a digest matches an entry by that digest (one of the same repository first); a row known only
     by tag matches an entry by its old_reference.
     """
-    by_digest, by_reference = {}, {}
-    for entry in entries or []:
-        if not all(entry.get(key) for key in ('old_reference', 'old_digest', 'new_reference', 'new_digest')):
-            continue
-        by_digest.setdefault(entry['old_digest'], []).append(entry)
-        by_reference.setdefault(entry['old_reference'], entry)
-    return [dict(row, replacement=_replacement(row, by_digest, by_reference)) for row in normalize_rows(rows)]
+    index = MappingIndex(entries)
+    return [dict(row, replacement=_replacement(row, index.by_digest, index.by_reference)) for row in normalize_rows(rows)]
 
 
 def host_totals(rows):

@@ -19,7 +19,8 @@ import json
 from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._host_audit import NOT_IN_REGISTRY
-from ansible_collections.imagefleet.registry.plugins.module_utils._workload_rewrite import MappingIndex, replacement_text
+from ansible_collections.imagefleet.registry.plugins.module_utils._report_schemas import MappingIndex
+from ansible_collections.imagefleet.registry.plugins.module_utils._workload_rewrite import replacement_text
 from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan import INVALID, REFERENCE_FIELDS, RESOLVED, UNRESOLVED
 
 ROW_FIELDS = ('source', 'line', 'kind', 'workload', 'container', 'field', 'image', 'reference', 'status', 'format', 'digest',

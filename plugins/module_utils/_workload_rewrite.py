@@ -22,7 +22,7 @@ import json
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
 from ansible_collections.imagefleet.registry.plugins.module_utils._reference import DEFAULT_REGISTRY, ImageReference, parse_reference
-from ansible_collections.imagefleet.registry.plugins.module_utils._report_schemas import MAPPING_FIELDS, MAPPING_SCHEMA
+from ansible_collections.imagefleet.registry.plugins.module_utils._report_schemas import MAPPING_SCHEMA
 from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan import (
     RESOLVED,
     FileError,
@@ -30,21 +30,6 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan
 )
 
 EDIT_FIELDS = ('source', 'line', 'kind', 'workload', 'container', 'field', 'before', 'after')
-
-
-class MappingIndex:
-    """mapping.json entries by old digest and by old reference."""
-
-    def __init__(self, entries):
-        self.by_digest, self.by_reference = {}, {}
-        for entry in entries or []:
-            if not isinstance(entry, dict) or not all(entry.get(key) for key in MAPPING_FIELDS):
-                continue
-            self.by_digest.setdefault(entry['old_digest'], []).append(entry)
-            self.by_reference.setdefault(entry['old_reference'], entry)
-
-    def __len__(self):
-        return sum(len(entries) for entries in self.by_digest.values())
 
 
 def load_mapping(text, source='mapping.json'):

@@ -10,8 +10,8 @@ import re
 import pytest
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
+from ansible_collections.imagefleet.registry.plugins.module_utils._report_schemas import MappingIndex
 from ansible_collections.imagefleet.registry.plugins.module_utils._workload_rewrite import (
-    MappingIndex,
     load_mapping,
     replacement_text,
     rewrite_text,

@@ -101,7 +101,7 @@ GET_PIP_CACHE_OLDEST := $(HOME)/.ansible/test/cache/get_pip_23_1_2.py
 ANSIBLE_TEST_OLDEST := cd $(COLLECTION_OLDEST) && PATH=$(VENV_OLDEST)/bin:$(PATH) \
 	ANSIBLE_COLLECTIONS_PATH=$(BUILD_ROOT)/oldest $(VENV_OLDEST)/bin/ansible-test
 # Tests that also hold for the oldest: everything but the module unit tests (they use 2.19's patch_module_args).
-UNITS_OLDEST := tests/unit/plugins/module_utils/ tests/unit/plugins/filter/ tests/unit/plugins/inventory/ tests/unit/examples/
+UNITS_OLDEST := tests/unit/plugins/module_utils/ tests/unit/plugins/plugin_utils/ tests/unit/plugins/filter/ tests/unit/plugins/inventory/ tests/unit/examples/
 
 .PHONY: publish-check ee-context changelog oldest
 

@@ -13,8 +13,8 @@ import yaml
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._inventory_hosts import HOST_FACTS, VAR_PREFIX
-from ansible_collections.imagefleet.registry.plugins.module_utils._playbook_vars import VariablesError, check_variables
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._inventory_hosts import HOST_FACTS, VAR_PREFIX
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._playbook_vars import VariablesError, check_variables
 
 SPEC_FILE = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                          'meta', 'playbook_argument_specs.yml')

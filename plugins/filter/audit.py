@@ -7,11 +7,11 @@ resolved_plan: a plan with normalised references and destination tags (resolved_
 
 from __future__ import annotations
 
-from ansible_collections.imagefleet.registry.plugins.module_utils import _plan
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion import plan as migration_plan
 from ansible_collections.imagefleet.registry.plugins.plugin_utils._filter import filter_errors
 
-audit_records = filter_errors(_plan.audit_records)
-resolved_plan = filter_errors(_plan.resolve_plan)
+audit_records = filter_errors(migration_plan.audit_records)
+resolved_plan = filter_errors(migration_plan.resolve_plan)
 
 
 class FilterModule:

@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-from ansible_collections.imagefleet.registry.plugins.module_utils import _host_audit
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit import hosts as host_audit
 from ansible_collections.imagefleet.registry.plugins.plugin_utils._filter import filter_errors
 
-host_references = filter_errors(_host_audit.host_references)
-host_rows = filter_errors(_host_audit.host_rows)
+host_references = filter_errors(host_audit.host_references)
+host_rows = filter_errors(host_audit.host_rows)
 
 
 class FilterModule:

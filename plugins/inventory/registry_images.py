@@ -203,7 +203,7 @@ from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructa
 from ansible.utils.vars import combine_vars
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
-from ansible_collections.imagefleet.registry.plugins.module_utils._inventory_hosts import (
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._inventory_hosts import (
     RegistryEntry,
     all_format_groups,
     host_groups,
@@ -211,7 +211,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._inventory_hos
     host_vars,
     walk,
 )
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import HAS_REQUESTS
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.client import HAS_REQUESTS
 
 try:
     from ansible.template import trust_as_template  # ansible-core 2.19+

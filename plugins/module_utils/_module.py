@@ -52,8 +52,8 @@ def require_libraries(module):
     """fail_json with Ansible's standard hint when a required Python library is missing."""
     # Imported here so that importing this file never needs them.
     from ansible.module_utils.basic import missing_required_lib
-    from ansible_collections.imagefleet.registry.plugins.module_utils._credentials import HAS_DOCKER_SDK
-    from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import HAS_REQUESTS
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry.credentials import HAS_DOCKER_SDK
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry.client import HAS_REQUESTS
 
     for name, present in (('requests', HAS_REQUESTS), ('docker', HAS_DOCKER_SDK)):
         if not present:

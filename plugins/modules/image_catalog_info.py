@@ -121,11 +121,11 @@ invalid_names:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._catalog import expand
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit.catalog import expand
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._plan import derive_dest
-from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import derive_dest
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import parse_reference
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
 
 
 def catalog(module):

@@ -227,9 +227,9 @@ summary:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._convert_batch import convert_all, parse_requests
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import convert_all, parse_requests
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
 
 _FORMATS = ['v2s2', 'oci']
 _SINGLE_FIELDS = ('src', 'src_digest', 'src_format', 'dest', 'dest_digest', 'dest_format', 'backup')

@@ -306,19 +306,20 @@ containers:
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.imagefleet.registry.plugins.module_utils import _containerd, _engine
+from ansible_collections.imagefleet.registry.plugins.module_utils._engines import containerd as containerd_engine
+from ansible_collections.imagefleet.registry.plugins.module_utils._engines import docker as docker_engine
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import run_module
 
 
 def _argument_spec():
     return dict(
         engine=dict(type='str', default='docker', choices=['docker', 'containerd']),
-        containerd_address=dict(type='path', default=_containerd.DEFAULT_ADDRESS,
+        containerd_address=dict(type='path', default=containerd_engine.DEFAULT_ADDRESS,
                                 fallback=(env_fallback, ['CONTAINERD_ADDRESS'])),
-        namespace=dict(type='str', default=_containerd.DEFAULT_NAMESPACE),
+        namespace=dict(type='str', default=containerd_engine.DEFAULT_NAMESPACE),
         ctr_path=dict(type='path'),
-        docker_host=dict(type='str', default=_engine.DEFAULT_DOCKER_HOST, fallback=(env_fallback, ['DOCKER_HOST'])),
-        timeout=dict(type='int', default=_engine.DEFAULT_TIMEOUT),
+        docker_host=dict(type='str', default=docker_engine.DEFAULT_DOCKER_HOST, fallback=(env_fallback, ['DOCKER_HOST'])),
+        timeout=dict(type='int', default=docker_engine.DEFAULT_TIMEOUT),
         tls_verify=dict(type='bool', default=False),
         ca_path=dict(type='path'),
         client_cert=dict(type='path'),
@@ -330,11 +331,11 @@ def _engine_for(module):
     params = module.params
     if params['engine'] == 'containerd':
         ctr = module.get_bin_path(params['ctr_path'] or 'ctr', required=True)
-        return _containerd.ContainerdEngine(module.run_command, ctr, address=params['containerd_address'],
-                                            namespace=params['namespace'], timeout=params['timeout'])
-    if not _engine.HAS_DOCKER:
-        module.fail_json(msg=missing_required_lib('docker'), exception=_engine.DOCKER_IMPORT_ERROR)
-    return _engine.DockerEngine(
+        return containerd_engine.ContainerdEngine(module.run_command, ctr, address=params['containerd_address'],
+                                                  namespace=params['namespace'], timeout=params['timeout'])
+    if not docker_engine.HAS_DOCKER:
+        module.fail_json(msg=missing_required_lib('docker'), exception=docker_engine.DOCKER_IMPORT_ERROR)
+    return docker_engine.DockerEngine(
         docker_host=params['docker_host'],
         timeout=params['timeout'],
         tls_verify=params['tls_verify'],

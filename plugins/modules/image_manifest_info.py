@@ -180,9 +180,9 @@ images:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._image_info import ON_ERROR_FAIL, ON_ERROR_REPORT, inspect_images
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import ON_ERROR_FAIL, ON_ERROR_REPORT, inspect_images
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
 
 
 def inspect(module):

@@ -144,11 +144,11 @@ errors:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
-from ansible_collections.imagefleet.registry.plugins.module_utils._files import write_atomic
+from ansible_collections.imagefleet.registry.plugins.module_utils._reports.files import write_atomic
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._report_schemas import MappingIndex
-from ansible_collections.imagefleet.registry.plugins.module_utils._workload_rewrite import load_mapping, rewrite_text
-from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan import (
+from ansible_collections.imagefleet.registry.plugins.module_utils._reports.schemas import MappingIndex
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit.workload_rewrite import load_mapping, rewrite_text
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit.workload_scan import (
     HAS_YAML,
     YAML_IMPORT_ERROR,
     FileError,

@@ -177,11 +177,11 @@ files:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._image_info import ON_ERROR_REPORT, inspect_images
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import ON_ERROR_REPORT, inspect_images
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
-from ansible_collections.imagefleet.registry.plugins.module_utils._workload_report import attach_formats, references_to_ask
-from ansible_collections.imagefleet.registry.plugins.module_utils._workload_scan import (
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._reports.workloads import attach_formats, references_to_ask
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit.workload_scan import (
     HAS_YAML,
     YAML_IMPORT_ERROR,
     errors_of,

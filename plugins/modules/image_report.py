@@ -184,11 +184,11 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
-from ansible_collections.imagefleet.registry.plugins.module_utils._files import write_atomic
+from ansible_collections.imagefleet.registry.plugins.module_utils._reports.files import write_atomic
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._plan import apply_conversions
-from ansible_collections.imagefleet.registry.plugins.module_utils._report import mapping_entries, render_directory, summarize
-from ansible_collections.imagefleet.registry.plugins.module_utils._report_data import run_counts
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import apply_conversions
+from ansible_collections.imagefleet.registry.plugins.module_utils._reports.writers import mapping_entries, render_directory, summarize
+from ansible_collections.imagefleet.registry.plugins.module_utils._reports.data import run_counts
 
 # Files a run reads back: the parts of the report it does not bring itself.
 _KEPT = ('audit.json', 'mapping.json', 'hosts.json', 'workloads.json', 'history.json')

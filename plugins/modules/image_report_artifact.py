@@ -135,11 +135,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.imagefleet.registry.plugins.module_utils import _report_artifact as ra
-from ansible_collections.imagefleet.registry.plugins.module_utils._files import write_if_changed
+from ansible_collections.imagefleet.registry.plugins.module_utils._reports import artifact as ra
+from ansible_collections.imagefleet.registry.plugins.module_utils._reports.files import write_if_changed
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference, split_repository
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import parse_reference, split_repository
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
 
 
 def _client(registries, registry, repository):

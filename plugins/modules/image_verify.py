@@ -172,9 +172,9 @@ summary:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._peer_tools import TOOLS, PeerTools, find_tools
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_options import Registries, registry_argspec
-from ansible_collections.imagefleet.registry.plugins.module_utils._verify import failure_message, verify_all
+from ansible_collections.imagefleet.registry.plugins.module_utils._verification.peer_tools import TOOLS, PeerTools, find_tools
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._verification.verifier import failure_message, verify_all
 
 
 def peer_tools(module, registries):

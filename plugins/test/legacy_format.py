@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._media_types import LEGACY_FORMATS
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.media_types import LEGACY_FORMATS
 
 
 def legacy_format(value):

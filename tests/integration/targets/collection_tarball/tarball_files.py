@@ -19,7 +19,7 @@ TOP_LEVEL = {'MANIFEST.json', 'FILES.json', 'README.md', 'CHANGELOG.rst', 'chang
 NEEDED = {'MANIFEST.json', 'README.md', 'CHANGELOG.rst', 'changelogs/changelog.yaml', 'meta/runtime.yml',
           'meta/execution-environment.yml', 'requirements.txt', 'bindep.txt', 'playbooks/migrate.yml',
           'playbooks/fetch_reports.yml', 'plugins/modules/image_convert.py', 'plugins/modules/image_report_artifact.py',
-          'plugins/module_utils/_registry_client.py', 'roles/skopeo/meta/argument_specs.yml',
+          'plugins/module_utils/_registry/client.py', 'roles/skopeo/meta/argument_specs.yml',
           'examples/awx/credential-type.yml', 'examples/awx/collections/requirements.yml'}
 NEVER = ('bench', 'hacking', 'tests', 'build', 'imagefleet-report', 'collections', 'Makefile', 'requirements-dev.txt',
          'changelogs/fragments', 'changelogs/.plugin-cache.yaml')

@@ -144,7 +144,7 @@ def synthetic_records(tags, tags_per_image):
 
 
 def measure(tags, tags_per_image, out_dir):
-    from ansible_collections.imagefleet.registry.plugins.module_utils._report import render_all
+    from ansible_collections.imagefleet.registry.plugins.module_utils._reports.writers import render_all
 
     started = time.monotonic()
     files = render_all(synthetic_records(tags, tags_per_image), '2026-01-01T00:00:00Z')

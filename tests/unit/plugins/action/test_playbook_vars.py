@@ -9,7 +9,7 @@ import pathlib
 import pytest
 
 from ansible_collections.imagefleet.registry.plugins.action.playbook_vars import INVENTORY_FACTS, load_specs
-from ansible_collections.imagefleet.registry.plugins.module_utils._playbook_vars import VariablesError, check_variables
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._playbook_vars import VariablesError, check_variables
 
 SPECS = load_specs()  # the spec file the collection ships
 KNOWN = set(INVENTORY_FACTS).union(*(spec['options'] for spec in SPECS.values()))

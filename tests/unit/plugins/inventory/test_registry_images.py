@@ -20,7 +20,7 @@ from ansible.template import Templar
 from ansible.inventory.manager import split_host_pattern
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import AuthError
-from ansible_collections.imagefleet.registry.plugins.module_utils._inventory_hosts import host_name
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._inventory_hosts import host_name
 
 try:
     from ansible.template import trust_as_template as trusted  # ansible-core 2.19+: templates must be trusted

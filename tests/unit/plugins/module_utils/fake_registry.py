@@ -12,7 +12,7 @@ answered DIGEST_INVALID, as while a concurrent writer links the same blobs), `mo
 (a mount answered 202 with an upload session), `break_reads` (blob GETs that break off mid-body) and
 `errors` ((repository, ref) -> exception raised by get_manifest).
 
-FakeRegistries maps registry hosts to FakeRegistry instances as _registry_options.Registries does.
+FakeRegistries maps registry hosts to FakeRegistry instances as _registry/options.Registries does.
 Integration tests never use this: they run against real registries (tests/lab).
 """
 
@@ -25,10 +25,10 @@ import threading
 
 import requests
 
-from ansible_collections.imagefleet.registry.plugins.module_utils import _media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import NotFoundError, RegistryError
-from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry_client import BrokenTransferError, RegistryClient
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import parse_manifest
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.client import BrokenTransferError, RegistryClient
 
 
 def digest_of(data):

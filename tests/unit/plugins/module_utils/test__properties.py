@@ -13,9 +13,9 @@ import json
 from hypothesis import assume, given, settings, strategies as st
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError, ManifestError
-from ansible_collections.imagefleet.registry.plugins.module_utils._manifest import parse_manifest
-from ansible_collections.imagefleet.registry.plugins.module_utils._reference import parse_reference
-from ansible_collections.imagefleet.registry.plugins.module_utils._schema1 import layers, parse, signed_payload
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import parse_manifest
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import parse_reference
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import layers, parse, signed_payload
 
 COMPONENT = st.from_regex(r'\A[a-z0-9]+(?:[._-][a-z0-9]+)?\Z', fullmatch=True).filter(lambda s: len(s) <= 20)
 HOST = st.one_of(st.just('docker.io'), st.from_regex(r'\A[a-z][a-z0-9]{0,8}\.[a-z]{2,5}(?::[1-9][0-9]{0,4})?\Z', fullmatch=True),

@@ -10,7 +10,8 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.imagefleet.registry.plugins.module_utils import _containerd, _engine
+from ansible_collections.imagefleet.registry.plugins.module_utils._engines import containerd as containerd_engine
+from ansible_collections.imagefleet.registry.plugins.module_utils._engines import docker as docker_engine
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.modules import image_host_info
 
@@ -38,8 +39,8 @@ def gathered(monkeypatch):
         calls.append(kwargs)
         return FACTS
 
-    monkeypatch.setattr(_engine, 'HAS_DOCKER', True)
-    monkeypatch.setattr(_engine, 'gather', fake_gather)
+    monkeypatch.setattr(docker_engine, 'HAS_DOCKER', True)
+    monkeypatch.setattr(docker_engine, 'gather', fake_gather)
     return calls
 
 
@@ -74,8 +75,8 @@ def test_typed_error_becomes_failure(capsys, monkeypatch):
     def fake_gather(**kwargs):
         raise ImagefleetError('The container engine socket /x.sock does not exist', docker_host='unix:///x.sock', reason='socket_missing')
 
-    monkeypatch.setattr(_engine, 'HAS_DOCKER', True)
-    monkeypatch.setattr(_engine, 'gather', fake_gather)
+    monkeypatch.setattr(docker_engine, 'HAS_DOCKER', True)
+    monkeypatch.setattr(docker_engine, 'gather', fake_gather)
     code, result = run(capsys, {'docker_host': 'unix:///x.sock'})
     assert code == 1
     assert result['failed'] is True
@@ -85,8 +86,8 @@ def test_typed_error_becomes_failure(capsys, monkeypatch):
 
 
 def test_missing_docker_sdk(capsys, monkeypatch):
-    monkeypatch.setattr(_engine, 'HAS_DOCKER', False)
-    monkeypatch.setattr(_engine, 'DOCKER_IMPORT_ERROR', 'Traceback: no module named docker')
+    monkeypatch.setattr(docker_engine, 'HAS_DOCKER', False)
+    monkeypatch.setattr(docker_engine, 'DOCKER_IMPORT_ERROR', 'Traceback: no module named docker')
     code, result = run(capsys, {})
     assert code == 1
     assert 'docker' in result['msg']
@@ -115,8 +116,8 @@ def test_containerd_through_ctr_without_the_docker_sdk(capsys, monkeypatch):
         engines.append(self)
         return CONTAINERD_FACTS
 
-    monkeypatch.setattr(_engine, 'HAS_DOCKER', False)
-    monkeypatch.setattr(_containerd.ContainerdEngine, 'gather', fake_gather)
+    monkeypatch.setattr(docker_engine, 'HAS_DOCKER', False)
+    monkeypatch.setattr(containerd_engine.ContainerdEngine, 'gather', fake_gather)
     monkeypatch.setenv('CONTAINERD_ADDRESS', '/run/k3s/containerd/containerd.sock')
     code, result = run(capsys, {'engine': 'containerd', 'ctr_path': '/bin/sh', '_ansible_check_mode': True})
     assert code == 0 and result['changed'] is False

@@ -11,7 +11,7 @@ import pytest
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.imagefleet.registry.plugins.module_utils import _verify
+from ansible_collections.imagefleet.registry.plugins.module_utils._verification import verifier
 from ansible_collections.imagefleet.registry.plugins.modules import image_verify
 
 
@@ -24,7 +24,7 @@ def run(capsys, args):
 
 def test_a_missing_tool_fails_before_any_image_is_verified(capsys, monkeypatch):
     monkeypatch.setattr(AnsibleModule, 'get_bin_path', lambda self, name, *args, **kwargs: '/usr/bin/skopeo' if name == 'skopeo' else None)
-    monkeypatch.setattr(_verify.Verifier, 'verify', lambda *args: pytest.fail('verified without its tools'))
+    monkeypatch.setattr(verifier.Verifier, 'verify', lambda *args: pytest.fail('verified without its tools'))
     code, result = run(capsys, {'images': [{'dest': 'reg.example.com/a:1'}], 'tools': ['skopeo', 'crane']})
     assert code == 1
     assert result['error_type'] == 'ToolMissingError'

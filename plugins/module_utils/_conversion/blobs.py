@@ -1,0 +1,202 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Moving blobs between repositories: skip when present, mount inside a registry,
+else stream source to destination, hashing as the bytes pass.
+
+diff_ids are cached per compressed digest for the whole run (one module call),
+so a base layer shared by a hundred images is decompressed once.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.hashing import BlobHasher, hashing_iter
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.blob_upload import RestartUpload
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.client import BrokenTransferError
+
+if TYPE_CHECKING:
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry.client import RegistryClient
+
+SKIPPED = 'skipped'
+MOUNTED = 'mounted'
+UPLOADED = 'uploaded'
+
+
+class Location:
+    """A repository on a registry client."""
+
+    __slots__ = ('client', 'repository')
+
+    def __init__(self, client: RegistryClient, repository: str) -> None:
+        self.client = client
+        self.repository = repository
+
+    @property
+    def key(self) -> str:
+        return '%s/%s' % (self.client.host, self.repository)
+
+
+class DiffIdCache:
+    """digest -> diff_id, with one lock per digest so that concurrent images hash a shared layer once."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, str] = {}
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def get(self, digest: str) -> str | None:
+        return self._values.get(digest)
+
+    def put(self, digest: str, diff_id: str | None) -> None:
+        if diff_id:
+            self._values[digest] = diff_id
+
+    def lock(self, digest: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(digest, threading.Lock())
+
+
+class TransferStats:
+    """Counts for the module result; updated from worker threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.counts = {UPLOADED: 0, MOUNTED: 0, SKIPPED: 0}
+        self.bytes_uploaded = 0
+        self.bytes_read = 0
+
+    def record(self, outcome: str | None, uploaded: int = 0, read: int = 0) -> None:
+        with self._lock:
+            if outcome:
+                self.counts[outcome] += 1
+            self.bytes_uploaded += uploaded
+            self.bytes_read += read
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            'blobs_uploaded': self.counts[UPLOADED],
+            'blobs_mounted': self.counts[MOUNTED],
+            'blobs_skipped': self.counts[SKIPPED],
+            'bytes_uploaded': self.bytes_uploaded,
+            'bytes_read': self.bytes_read,
+        }
+
+
+def _stream(location, digest, hasher, response=None, size=None):
+    """Chunks of a source blob, hashed on the way, never more than size bytes (its descriptor's, when known);
+    the response is closed however iteration ends."""
+    response = response or location.client.open_blob(location.repository, digest)
+    try:
+        yield from hashing_iter(location.client.iter_body(response, 'blob %s from %s' % (digest, location.key), size), hasher)
+    finally:
+        response.close()
+
+
+class BlobMover:
+    """Copies blobs and computes diff_ids for one run; safe to share between threads."""
+
+    def __init__(self) -> None:
+        self.diff_ids = DiffIdCache()
+        self.sizes: dict[str, int | None] = {}  # digest -> size, as registries reported or streams counted
+
+    def read_diff_id(self, location: Location, digest: str, stats: TransferStats) -> str:
+        """diff_id of a blob, from the cache or by streaming it once (verified against its digest)."""
+        cached = self.diff_ids.get(digest)
+        if cached:
+            return cached
+        with self.diff_ids.lock(digest):
+            cached = self.diff_ids.get(digest)
+            if cached:
+                return cached
+            attempts = location.client.retries + 1
+            for attempt in range(attempts):
+                hasher = BlobHasher(digest, want_diff_id=True, max_uncompressed=location.client.max_layer_bytes)
+                try:
+                    for _chunk in _stream(location, digest, hasher, size=self.sizes.get(digest)):
+                        pass
+                    break
+                except BrokenTransferError:
+                    if attempt + 1 == attempts:
+                        raise
+                    location.client.backoff(attempt)
+            diff_id = hasher.finish()
+            stats.record(None, read=hasher.size)
+            self.sizes[digest] = hasher.size
+            self.diff_ids.put(digest, diff_id)
+            return diff_id
+
+    def copy(self, source: Location, dest: Location, digest: str, stats: TransferStats,
+             want_diff_id: bool = False) -> tuple[str, str | None]:
+        """Make digest present in dest; return (outcome, diff_id or None).
+
+        Every outcome means the destination registry confirmed the blob: a HEAD
+        answer (skipped), a 201 to a mount, or a committed upload. Inside one
+        registry the mount is tried first: it answers 201 whether or not the
+        blob was already linked, so a HEAD before it would only cost a request.
+        """
+        same_registry = source.client is dest.client and source.repository != dest.repository
+        mounted = same_registry and dest.client.mount_blob(dest.repository, digest, source.repository)
+        if mounted is True:
+            outcome = MOUNTED
+        elif mounted:
+            # 202: the registry opened an upload session instead (ECR, GCR, Nexus); use it.
+            return UPLOADED, self._upload(source, dest, digest, stats, want_diff_id, session_url=mounted)
+        else:
+            size = dest.client.blob_size(dest.repository, digest)
+            if size is None:
+                return UPLOADED, self._upload(source, dest, digest, stats, want_diff_id)
+            self.sizes[digest] = size
+            outcome = SKIPPED
+        stats.record(outcome)
+        return outcome, self.read_diff_id(dest, digest, stats) if want_diff_id else None
+
+    def _upload(self, source, dest, digest, stats, want_diff_id, session_url=None):
+        """Stream source -> dest; a broken upload starts again from the source, a bounded number of times.
+
+        A chunked upload resumes a broken chunk itself (_registry/blob_upload.py); what reaches here
+        starts over with a fresh hasher, so the digest and diff_id are always computed from
+        bytes that were actually sent. A switch of upload protocol costs one re-read, no try.
+        """
+        want_diff_id = want_diff_id and not self.diff_ids.get(digest)
+        attempts = dest.client.retries + 1
+        committed = False
+        attempt = switched = 0
+        while True:
+            hasher = BlobHasher(digest, want_diff_id, max_uncompressed=source.client.max_layer_bytes)
+            response = None
+            try:
+                response = source.client.open_blob(source.repository, digest)
+                declared = response.headers.get('Content-Length')
+                size = int(declared) if declared and declared.isdigit() else self.sizes.get(digest)
+                committed = dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher, response, self.sizes.get(digest)),
+                                                    size=size, session_url=session_url)
+                break
+            except RestartUpload:
+                switched += 1
+                if switched > 1:
+                    raise
+            except BrokenTransferError:
+                # A corrupt source shows up as a failed upload: report the cause, never retry it.
+                if hasher.failure is not None:
+                    raise hasher.failure
+                if attempt + 1 >= attempts:
+                    raise
+                dest.client.backoff(attempt)
+                attempt += 1
+            finally:
+                if response is not None:
+                    response.close()
+            session_url = None
+        if not committed:
+            # A concurrent writer's copy is there; our stream may have stopped part-way.
+            stats.record(SKIPPED)
+            return self.read_diff_id(dest, digest, stats) if want_diff_id else self.diff_ids.get(digest)
+        diff_id = hasher.finish() if want_diff_id else self.diff_ids.get(digest)
+        self.diff_ids.put(digest, diff_id)
+        self.sizes[digest] = hasher.size
+        stats.record(UPLOADED, uploaded=hasher.size, read=hasher.size)
+        return diff_id

@@ -1,0 +1,352 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Converting one image registry to registry: decide, move blobs, push, read back.
+
+Order of work, so that nothing is lost:
+1. read the source (never written to);
+2. if the destination tag exists, predict our result cheaply (diff_ids reused
+   from the destination's own config) and stop when it is already there;
+   refuse to replace anything that is not the conversion of the source
+   unless ``force``;
+3. move blobs (skip / mount / stream), verify every referenced blob is at the
+   destination, keep the old manifest under ``backup_tag`` if asked, push,
+   and read the pushed manifest back to check its digest.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.formats import (
+    converted_format,
+    index_to_list,
+    list_to_index,
+    oci_to_v2s2,
+    plan,
+    schema1_to_v2s2,
+    update_list,
+    v2s2_to_oci,
+)
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.digest import sha256_digest
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import (
+    ConflictError,
+    DigestMismatchError,
+    ManifestError,
+    NotFoundError,
+    RegistryError,
+)
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import parse_manifest
+from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import destination
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import layers as schema1_layers
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import parse as schema1_parse
+
+if TYPE_CHECKING:
+    from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import ImageReference
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries
+
+# How much work a build may do.
+PREDICT = 'predict'  # no layer reads, no writes: None when layer data would be needed
+WRITE = 'write'
+
+# Codes a concurrent writer of the same repository can cause on a manifest PUT (see _put_verified).
+_RACY_PUSH_CODES = ('DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN')
+_PUSH_ATTEMPTS = 6
+
+_IMAGE_CONVERSIONS = {'v2s2->oci': v2s2_to_oci, 'oci->v2s2': oci_to_v2s2}
+_LIST_CONVERSIONS = {'list->index': list_to_index, 'index->list': index_to_list, 'list-copy': update_list}
+
+
+class Built:
+    """A target manifest and the blobs it needs; config is bytes still to upload, or None."""
+
+    __slots__ = ('raw', 'media_type', 'format', 'digest', 'blobs', 'config')
+
+    def __init__(self, raw: bytes, media_type: str, blobs: list[str], config: bytes | None = None, digest: str | None = None) -> None:
+        self.raw = raw
+        self.media_type = media_type
+        self.format = parse_manifest(raw, media_type).format
+        self.digest = digest or sha256_digest(raw)
+        self.blobs = blobs
+        self.config = config
+
+    def descriptor(self) -> dict[str, Any]:
+        return {'digest': self.digest, 'size': len(self.raw), 'media_type': self.media_type}
+
+
+class _Job:
+    """One image's source and destination locations, mode and counters."""
+
+    def __init__(self, source, dest, mode, stats):
+        self.source = source
+        self.dest = dest
+        self.mode = mode
+        self.stats = stats
+        self.verified = set()  # blobs seen present at the destination by this job
+
+
+def _layer_digests(manifest):
+    """Distinct layer blob digests, in order, that the target image will reference."""
+    if manifest.format == mt.FORMAT_V2S1:
+        digests = [entry['blob_sum'] for entry in schema1_layers(manifest.doc) if not entry['throwaway']]
+    else:
+        digests = [layer['digest'] for layer in manifest.doc['layers']]
+    return list(dict.fromkeys(digests))
+
+
+def _check_source(src, source):
+    """Refuse a broken schema 1 source before anything is read or written, naming it."""
+    if source.format != mt.FORMAT_V2S1:
+        return
+    try:
+        schema1_parse(source.raw)
+        schema1_layers(source.doc)
+    except ManifestError as exc:
+        raise ManifestError('source %s (%s) cannot be converted: %s' % (src, source.digest, exc.message), reference=str(src))
+
+
+class ImageConverter:
+    """Converts images with shared clients, blob mover and caches; one instance per module run."""
+
+    def __init__(self, registries: Registries, mover: BlobMover, blob_parallel: int = 4, check_mode: bool = False) -> None:
+        self.registries = registries
+        self.mover = mover
+        self.blob_parallel = blob_parallel
+        self.check_mode = check_mode
+
+    # -- public --------------------------------------------------------------
+
+    def convert(self, src: ImageReference, dest: ImageReference, target_format: str, force: bool = False,
+                backup_tag: str | None = None) -> dict[str, Any]:
+        """Convert src to target_format at dest; return the per-image result dict."""
+        tag = destination(src, dest).tag
+        src_client = self.registries.client(src)
+        dest_client = self.registries.client(dest)
+        try:
+            source = src_client.get_manifest(src.repository, src.ref)
+        except NotFoundError:
+            raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+        _check_source(src, source)
+        in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
+        stats = TransferStats()
+        job = _Job(Location(src_client, src.repository), Location(dest_client, dest.repository), PREDICT, stats)
+        existing = self._existing(job, tag)
+
+        predicted = None
+        if existing is not None:
+            self._learn_from(existing, job)
+            predicted = self._build(job, source, target_format)
+            if predicted is not None and predicted.digest == existing.digest:
+                return self._result(src, dest, tag, source, existing, predicted, False, stats, None, target_format)
+            if not (in_place or force):
+                raise ConflictError(
+                    'destination %s:%s already holds %s (%s), which is not the %s conversion of source %s (%s)%s; '
+                    'set force to replace it' % (
+                        dest.name, tag, existing.digest, existing.format, target_format, src, source.digest,
+                        ', which would be %s' % predicted.digest if predicted else ''),
+                    src_digest=source.digest, dest_digest=existing.digest)
+
+        if self.check_mode:
+            # Check mode is the fleet audit: it must stay cheap, so layers are
+            # not read to predict a digest that needs their diff_ids.
+            if predicted is None:
+                predicted = self._build(job, source, target_format)
+            return self._result(src, dest, tag, source, existing, predicted, True, stats, backup_tag, target_format)
+
+        job.mode = WRITE
+        built = self._build(job, source, target_format)
+        if existing is not None and backup_tag:
+            self._backup(job, existing, backup_tag, force)
+        self._push(job, built, tag)
+        return self._result(src, dest, tag, source, existing, built, True, stats, backup_tag, target_format)
+
+    # -- decisions -----------------------------------------------------------
+
+    @staticmethod
+    def _existing(job, tag):
+        try:
+            return job.dest.client.get_manifest(job.dest.repository, tag)
+        except NotFoundError:
+            return None
+
+    def _learn_from(self, existing, job):
+        """Seed diff_ids and sizes from what the destination already holds, so a re-run reads no layer."""
+        manifests = [existing]
+        if existing.is_list:
+            manifests = []
+            for child in existing.doc['manifests']:
+                try:
+                    manifests.append(job.dest.client.get_manifest(job.dest.repository, child['digest']))
+                except NotFoundError:
+                    continue
+        for manifest in manifests:
+            if manifest.format not in (mt.FORMAT_V2S2, mt.FORMAT_OCI):
+                continue
+            layers = manifest.doc['layers']
+            for layer in layers:
+                self.mover.sizes[layer['digest']] = layer.get('size')
+            try:
+                config = json.loads(self._config_bytes(job.dest, manifest))
+                diff_ids = config['rootfs']['diff_ids'] or []
+            except (NotFoundError, DigestMismatchError, ValueError, KeyError, TypeError):
+                continue
+            if len(diff_ids) == len(layers):
+                for layer, diff_id in zip(layers, diff_ids):
+                    self.mover.diff_ids.put(layer['digest'], diff_id)
+
+    # -- building ------------------------------------------------------------
+
+    def _build(self, job, source, target_format):
+        """The target manifest for source in job.mode; None in PREDICT mode when layers would have to be read."""
+        route = plan(source.format, target_format)
+        if source.is_list:
+            return self._build_list(job, source, target_format, route)
+        layers = _layer_digests(source)
+        if source.format != mt.FORMAT_V2S1:
+            # Descriptor sizes bound each blob read (a registry cannot stream a layer without end).
+            for descriptor in [source.doc['config']] + source.doc['layers']:
+                self.mover.sizes.setdefault(descriptor['digest'], descriptor.get('size'))
+        if route == 'copy':
+            blobs = [source.doc['config']['digest']] + layers
+            self._move(job, blobs, want_diff_id=False)
+            return Built(source.raw, source.media_type, blobs, digest=source.digest)
+        if route in _IMAGE_CONVERSIONS:
+            self._move(job, layers, want_diff_id=False)
+            config, raw = _IMAGE_CONVERSIONS[route](source.doc, self._config_bytes(job.source, source))
+        else:
+            facts = self._layer_facts(job, layers)
+            if facts is None:
+                return None
+            config, raw = schema1_to_v2s2(source.doc, *facts)
+            if route == 'v2s1->oci':
+                config, raw = v2s2_to_oci(json.loads(raw), config)
+        media_type = json.loads(raw)['mediaType']
+        return Built(raw, media_type, [sha256_digest(config)] + layers, config=config)
+
+    def _build_list(self, job, source, target_format, route):
+        child_map = {}
+        for child in source.doc['manifests']:
+            child_manifest = job.source.client.get_manifest(job.source.repository, child['digest'])
+            built = self._build(job, child_manifest, target_format)
+            if built is None:
+                return None
+            if job.mode == WRITE:
+                self._push(job, built, built.digest)
+            child_map[child['digest']] = built.descriptor()
+        raw = _LIST_CONVERSIONS[route](source.doc, child_map)
+        if route == 'list-copy' and [c['digest'] for c in source.doc['manifests']] == [c['digest'] for c in child_map.values()]:
+            raw = source.raw  # unchanged children: keep the list byte for byte, and so its digest
+        return Built(raw, json.loads(raw).get('mediaType') or mt.OCI_INDEX, [])
+
+    def _layer_facts(self, job, layers):
+        """(diff_ids, sizes) by blob for a schema 1 conversion (moving blobs in WRITE mode); None if unknown in PREDICT."""
+        diff_ids = self.mover.diff_ids
+        if job.mode == PREDICT:
+            if any(diff_ids.get(d) is None or self.mover.sizes.get(d) is None for d in layers):
+                return None
+        else:
+            self._move(job, layers, want_diff_id=True)
+        return dict((d, diff_ids.get(d)) for d in layers), dict((d, self.mover.sizes[d]) for d in layers)
+
+    def _move(self, job, digests, want_diff_id):
+        """In WRITE mode, copy each blob and verify it is at the destination, recording the size it reports."""
+        if job.mode == PREDICT:
+            return
+
+        def one(digest):
+            self.mover.copy(job.source, job.dest, digest, job.stats, want_diff_id=want_diff_id)
+            if self.mover.sizes.get(digest) is None:
+                # Mounted and not read: the size (which the v2s2 manifest carries) comes from the destination.
+                size = job.dest.client.blob_size(job.dest.repository, digest)
+                if size is None:
+                    raise RegistryError('blob %s is not present in %s after the copy' % (digest, job.dest.key),
+                                        registry=job.dest.client.host, digest=digest)
+                self.mover.sizes[digest] = size
+            job.verified.add(digest)
+
+        map_ordered(one, digests, self.blob_parallel)
+
+    def _config_bytes(self, location, manifest):
+        config = manifest.doc['config']
+        raw = location.client.get_blob_bytes(location.repository, config['digest'], mt.MAX_MANIFEST_BYTES)
+        if sha256_digest(raw) != config['digest']:
+            raise DigestMismatchError('config blob %s in %s is corrupt' % (config['digest'], location.key),
+                                      digest=config['digest'])
+        return raw
+
+    # -- writing -------------------------------------------------------------
+
+    def _push(self, job, built, ref):
+        """Upload the new config, verify every referenced blob is present, push, read back."""
+        dest = job.dest
+        if built.config is not None:
+            # A new config is almost never there already; re-sending a few KB is cheaper than asking first.
+            dest.client.upload_blob(dest.repository, built.blobs[0], built.config)
+            job.verified.add(built.blobs[0])
+        reported = self._put_verified(job, built, ref)
+        back = dest.client.get_manifest(dest.repository, ref)
+        for digest in (reported, back.digest):
+            if digest and digest != built.digest:
+                raise DigestMismatchError('%s:%s reads back as %s, not the pushed %s' % (dest.key, ref, digest, built.digest),
+                                          expected=built.digest, actual=digest)
+
+    @staticmethod
+    def _put_verified(job, built, ref):
+        """Push the manifest once every blob it references is seen present; return the reported digest.
+
+        distribution 2.8 may answer DIGEST_INVALID or MANIFEST_BLOB_UNKNOWN while
+        another client links the same blobs into the repository (parallel
+        conversions, AWX slices); the blobs are checked again and the push retried.
+        """
+        dest = job.dest
+        for attempt in range(_PUSH_ATTEMPTS):
+            missing = [d for d in built.blobs if d not in job.verified and dest.client.blob_size(dest.repository, d) is None]
+            if missing:
+                raise RegistryError('not pushing %s: blobs missing at %s: %s' % (built.digest, dest.key, ', '.join(missing)),
+                                    registry=dest.client.host)
+            try:
+                return dest.client.put_manifest(dest.repository, ref, built.raw, built.media_type)
+            except RegistryError as exc:
+                if exc.code not in _RACY_PUSH_CODES or attempt + 1 == _PUSH_ATTEMPTS:
+                    raise
+            job.verified.clear()
+            dest.client.backoff(attempt)
+        return None  # not reached: the last attempt returns or raises
+
+    def _backup(self, job, existing, backup_tag, force):
+        """Keep the manifest being replaced reachable under backup_tag (never clobbering another backup)."""
+        dest = job.dest
+        current = dest.client.head_manifest(dest.repository, backup_tag)
+        if current is not None and current['digest'] != existing.digest and not force:
+            raise ConflictError('backup tag %s:%s already holds %s, not %s; choose another backup_tag or set force'
+                                % (dest.key, backup_tag, current['digest'], existing.digest),
+                                dest_digest=current['digest'])
+        if current is None or current['digest'] != existing.digest:
+            dest.client.put_manifest(dest.repository, backup_tag, existing.raw, existing.media_type)
+
+    # -- results -------------------------------------------------------------
+
+    @staticmethod
+    def _result(src, dest, tag, source, existing, target, changed, stats, backup_tag, target_format):
+        dest_digest = target.digest if target is not None else None
+        dest_format = converted_format(source.format, target_format)
+        dest_ref = dest.with_tag(tag)
+        before = {'format': existing.format, 'digest': existing.digest} if existing is not None else None
+        result = {
+            'src': str(src),
+            'dest': str(dest_ref) + ('@' + dest_digest if dest_digest else ''),
+            'src_digest': source.digest,
+            'src_format': source.format,
+            'dest_digest': dest_digest,
+            'dest_format': dest_format,
+            'changed': changed,
+            'backup': str(dest.with_tag(backup_tag)) if backup_tag and changed and existing is not None else None,
+            'diff': {'before': before, 'after': {'format': dest_format, 'digest': dest_digest}},
+        }
+        result.update(stats.as_dict())
+        return result

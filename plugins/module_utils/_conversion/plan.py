@@ -1,0 +1,141 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Planning a migration: where each image goes, and the audited state of each source/destination pair.
+
+Pure functions over plain data, shared by image_catalog_info (destinations from a rule)
+and the audit_records filter the playbooks use to join image_manifest_info results.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.formats import converted_format
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import DEFAULT_TAG, destination, parse_reference
+
+TARGET_FORMATS = (mt.FORMAT_V2S2, mt.FORMAT_OCI)
+
+# Audit status of one image, from its source and destination.
+MISSING_SOURCE = 'missing_source'
+NO_DESTINATION = 'no_destination'
+NEEDS_CONVERSION = 'needs_conversion'
+DONE = 'done'
+
+
+def derive_dest(src, dest_registry=None, dest_prefix=None):
+    """The destination of src under a rule: same repository path (and tag) below dest_prefix or on dest_registry.
+
+    ``127.0.0.1:5000/legacy/app:1`` with dest_prefix ``mirror:5001/converted`` is
+    ``mirror:5001/converted/legacy/app:1``. None when the rule names no destination.
+    """
+    if dest_registry and dest_prefix:
+        raise ImagefleetError('give dest_registry or dest_prefix, not both (%s, %s)' % (dest_registry, dest_prefix))
+    base = dest_prefix or dest_registry
+    if not base:
+        return None
+    ref = parse_reference(src)
+    tag = ref.tag or (None if ref.digest else DEFAULT_TAG)
+    if not tag:
+        raise InvalidReferenceError('source %s is pinned by digest only; give its destination with a tag' % src, reference=src)
+    return str(parse_reference('%s/%s:%s' % (base.rstrip('/'), ref.repository, tag)))
+
+
+def is_legacy(info):
+    """Whether an image is legacy: Docker schema 1, or a list or index with a schema 1 child.
+
+    Another modern format than the target (OCI when v2s2 is wanted) is not legacy: it is to convert.
+    """
+    if info.get('format') == mt.FORMAT_V2S1:
+        return True
+    return any((child.get('media_type') or '') in (mt.DOCKER_V2S1, mt.DOCKER_V2S1_SIGNED) for child in info.get('platforms') or [])
+
+
+def resolve_plan(plan, default_format=mt.FORMAT_V2S2):
+    """The plan ({src, dest, format}) with normalised references, each destination with its tag, and the format.
+
+    A destination without a tag takes the source's (_image/reference.destination), so the audit reads the
+    tag image_convert writes. Invalid entries fail naming their position.
+    """
+    resolved = []
+    for index, item in enumerate(plan):
+        if not isinstance(item, dict) or not item.get('src'):
+            raise ImagefleetError('image %d of the plan has no src: %r' % (index, item))
+        src = parse_reference(item['src'])
+        target = item.get('format') or default_format
+        if target not in TARGET_FORMATS:
+            raise ImagefleetError('image %s: format %r is not one of %s' % (src, target, ', '.join(TARGET_FORMATS)))
+        resolved.append({'src': str(src), 'dest': str(destination(src, item['dest'])) if item.get('dest') else None,
+                         'format': target})
+    return resolved
+
+
+def _status(src_info, dest_info, target_format):
+    if not src_info.get('exists'):
+        return MISSING_SOURCE
+    if dest_info is None:
+        return NO_DESTINATION
+    if dest_info.get('exists') and dest_info.get('format') == converted_format(src_info.get('format'), target_format):
+        return DONE
+    return NEEDS_CONVERSION
+
+
+def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
+    """Join a plan ({src, dest, format}) with image_manifest_info results into one record per planned image.
+
+    infos holds the facts of every source and destination (keyed by their normalised
+    reference). Records keep the plan's order; a source planned twice appears once.
+    Each record: src, dest, target_format, registry, repository, tag, format (the
+    source's), digest, exists, dest_exists, dest_format, dest_digest, status,
+    needs_conversion, legacy (see is_legacy), created and layers (the source's digest and size of each, as far
+    as known).
+    """
+    by_ref = dict((info['reference'], info) for info in infos)
+    records = []
+    seen = set()
+    for item in resolve_plan(plan, default_format):
+        src, dest, target = item['src'], item['dest'], item['format']
+        if (src, dest) in seen:
+            continue
+        seen.add((src, dest))
+        src_info = by_ref.get(src) or {'exists': False}
+        dest_info = (by_ref.get(dest) or {'exists': False}) if dest else None
+        status = _status(src_info, dest_info, target)
+        ref = parse_reference(src)
+        records.append({
+            'src': src,
+            'dest': dest,
+            'target_format': target,
+            'registry': ref.registry,
+            'repository': ref.repository,
+            'tag': ref.tag,
+            'exists': bool(src_info.get('exists')),
+            'format': src_info.get('format'),
+            'digest': src_info.get('digest'),
+            'dest_exists': bool(dest_info and dest_info.get('exists')),
+            'dest_format': dest_info.get('format') if dest_info else None,
+            'dest_digest': dest_info.get('digest') if dest_info else None,
+            'status': status,
+            'needs_conversion': status == NEEDS_CONVERSION,
+            'legacy': bool(src_info.get('exists')) and is_legacy(src_info),
+            'created': src_info.get('created'),
+            'layers': [{'digest': layer.get('digest'), 'size': layer.get('size')} for layer in src_info.get('layers') or []],
+        })
+    return records
+
+
+def apply_conversions(records, conversions):
+    """Records as they stand after image_convert ran (not in check mode): converted destinations are done.
+
+    conversions are image_convert's per-image results; failed ones leave their record as it was.
+    """
+    done = dict(((c['src'], c['dest'].split('@')[0]), c) for c in conversions or [] if not c.get('failed') and c.get('dest_digest'))
+    updated = []
+    for record in records:
+        result = done.get((record['src'], record['dest']))
+        if result is not None:
+            record = dict(record, dest_exists=True, dest_format=result['dest_format'], dest_digest=result['dest_digest'],
+                          status=DONE, needs_conversion=False)
+        updated.append(record)
+    return updated

@@ -1,0 +1,74 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError, NotFoundError, RegistryError
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import inspect_images
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistry
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.recorded import recorded
+
+
+def registry(**repositories):
+    """A fake registry whose repositories hold, at tag 1, a recorded manifest or an error."""
+    fake = FakeRegistry('127.0.0.1:5000')
+    for repository, what in repositories.items():
+        if isinstance(what, Exception):
+            fake.errors[(repository, '1')] = what
+        else:
+            fake.add_manifest(repository, '1', *recorded(what)[:2])
+    return fake
+
+
+REGISTRIES = registry(**{
+    'legacy/app': 'schema1-multi',
+    'gone/app': NotFoundError('manifest unknown', status=404),
+    'down/app': RegistryError('registry 127.0.0.1:1: cannot connect (tried 1 times): connection refused', registry='127.0.0.1:1'),
+})
+REFS = ['127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/gone/app:1', '127.0.0.1:1/down/app:1']
+
+
+def test_on_error_fail_raises_the_first_error():
+    with pytest.raises(RegistryError, match='cannot connect'):
+        inspect_images(REGISTRIES, REFS, 2)
+
+
+def test_on_error_report_keeps_going():
+    legacy, gone, down = inspect_images(REGISTRIES, REFS, 2, on_error='report')
+    assert legacy['exists'] is True and legacy['format'] == 'v2s1' and 'error' not in legacy
+    assert gone['exists'] is False and 'error' not in gone
+    assert down == {'reference': '127.0.0.1:1/down/app:1', 'registry': '127.0.0.1:1', 'repository': 'down/app', 'tag': '1',
+                    'exists': None, 'error': 'registry 127.0.0.1:1: cannot connect (tried 1 times): connection refused'}
+
+
+def test_a_malformed_reference_fails_either_way():
+    with pytest.raises(InvalidReferenceError):
+        inspect_images(REGISTRIES, ['UPPER/Case:1'], 1, on_error='report')
+
+
+def test_details_add_schema1_layer_sizes_once_per_blob():
+    fake = FakeRegistry('127.0.0.1:5000')
+    legacy = fake.add_manifest('legacy/app', '1', *recorded('schema1-multi')[:2])
+    fake.tags_of['legacy/app']['2'] = legacy.digest
+    layers = [layer['blobSum'] for layer in legacy.doc['fsLayers']]
+    for index, digest in enumerate(layers):
+        fake.add_blob('legacy/app', b'x' * (index + 1), digest=digest)
+    first, second = inspect_images(fake, ['127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/legacy/app:2'], 1, details=True)
+    assert all(layer['size'] for layer in first['layers']) and first['layers'] == second['layers']
+    assert fake.count('blob_size') + fake.count('get_blob_bytes') == len(set(layers))
+    assert first['created'] and first['created'][:4].isdigit()
+    assert inspect_images(registry(**{'legacy/app': 'schema1-multi'}), ['127.0.0.1:5000/legacy/app:1'], 1)[0]['layers'][0]['size'] is None
+
+
+def test_details_read_created_from_the_config_once():
+    fake = FakeRegistry('127.0.0.1:5000')
+    image = fake.add_manifest('modern/app', '1', *recorded('v2s2')[:2])
+    fake.tags_of['modern/app']['2'] = image.digest
+    config = image.doc['config']['digest']
+    fake.add_blob('modern/app', b'{"created": "2021-02-03T04:05:06Z", "rootfs": {}}', digest=config)
+    facts = inspect_images(fake, ['127.0.0.1:5000/modern/app:1', '127.0.0.1:5000/modern/app:2'], 1, details=True)
+    assert [f['created'] for f in facts] == ['2021-02-03T04:05:06Z'] * 2
+    assert (fake.count('get_blob_bytes'), fake.count('blob_size')) == (1, 0)

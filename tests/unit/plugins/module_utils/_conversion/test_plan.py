@@ -1,0 +1,92 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+import pytest
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import (
+    apply_conversions, audit_records, converted_format, derive_dest, resolve_plan,
+)
+
+SRC = 'old.example.com:5000/legacy/app:1'
+DEST = 'new.example.com/converted/legacy/app:1'
+
+
+def info(reference, fmt=None, digest=None):
+    if fmt is None:
+        return {'reference': reference, 'exists': False}
+    return {'reference': reference, 'exists': True, 'format': fmt, 'digest': digest}
+
+
+def test_derive_dest_keeps_repository_and_tag():
+    assert derive_dest(SRC, dest_prefix='new.example.com/converted/') == DEST
+    assert derive_dest(SRC, dest_registry='new.example.com') == 'new.example.com/legacy/app:1'
+    assert derive_dest('nginx', dest_registry='mirror:5000') == 'mirror:5000/library/nginx:latest'
+    assert derive_dest(SRC) is None
+
+
+def test_derive_dest_refuses_ambiguity_and_untagged_sources():
+    with pytest.raises(ImagefleetError):
+        derive_dest(SRC, dest_registry='a.example.com', dest_prefix='b.example.com/x')
+    with pytest.raises(InvalidReferenceError):
+        derive_dest('old.example.com/app@sha256:' + 'a' * 64, dest_registry='new.example.com')
+
+
+def test_lists_stay_lists():
+    assert converted_format('oci_index', 'v2s2') == 'v2s2_list'
+    assert converted_format('v2s2_list', 'oci') == 'oci_index'
+    assert converted_format('v2s1', 'oci') == 'oci'
+
+
+def test_audit_records_statuses():
+    plan = [
+        {'src': SRC, 'dest': DEST},
+        {'src': 'old.example.com:5000/legacy/db:9', 'dest': 'new.example.com/db:9', 'format': 'oci'},
+        {'src': 'old.example.com:5000/gone:1', 'dest': 'new.example.com/gone:1'},
+        {'src': 'old.example.com:5000/legacy/solo:1', 'dest': None},
+        {'src': SRC, 'dest': DEST},  # duplicate
+    ]
+    infos = [info(SRC, 'v2s1', 'sha256:s'), info(DEST, 'v2s2', 'sha256:d'),
+             info('old.example.com:5000/legacy/db:9', 'v2s1', 'sha256:x'), info('new.example.com/db:9', 'v2s2', 'sha256:y'),
+             info('old.example.com:5000/gone:1'), info('old.example.com:5000/legacy/solo:1', 'v2s2', 'sha256:z')]
+    records = audit_records(plan, infos)
+    assert [r['status'] for r in records] == ['done', 'needs_conversion', 'missing_source', 'no_destination']
+    assert records[0]['format'] == 'v2s1' and records[0]['dest_digest'] == 'sha256:d'
+    assert records[1]['target_format'] == 'oci' and records[1]['needs_conversion']
+    assert records[0]['registry'] == 'old.example.com:5000' and records[0]['repository'] == 'legacy/app'
+
+
+def test_audit_records_rejects_bad_formats():
+    with pytest.raises(ImagefleetError, match='not one of'):
+        audit_records([{'src': SRC, 'dest': DEST, 'format': 'v2s1'}], [])
+
+
+def test_apply_conversions_marks_done():
+    records = audit_records([{'src': SRC, 'dest': DEST}], [info(SRC, 'v2s1', 'sha256:s')])
+    assert records[0]['status'] == 'needs_conversion'
+    after = apply_conversions(records, [{'src': SRC, 'dest': DEST + '@sha256:n', 'dest_digest': 'sha256:n', 'dest_format': 'v2s2',
+                                         'failed': False}])
+    assert after[0]['status'] == 'done' and after[0]['dest_digest'] == 'sha256:n'
+    assert records[0]['status'] == 'needs_conversion'  # not mutated
+    failed = apply_conversions(records, [{'src': SRC, 'dest': DEST, 'failed': True}])
+    assert failed[0]['status'] == 'needs_conversion'
+
+
+def test_untagged_destination_is_the_source_tag_everywhere():
+    plan = [{'src': SRC, 'dest': 'new.example.com/converted/legacy/app'}]
+    assert resolve_plan(plan) == [{'src': SRC, 'dest': DEST, 'format': 'v2s2'}]
+    # The audit reads DEST (what image_convert writes), so a finished conversion is done and mapped.
+    records = audit_records(plan, [info(SRC, 'v2s1', 'sha256:s'), info(DEST, 'v2s2', 'sha256:n')])
+    assert records[0]['dest'] == DEST and records[0]['status'] == 'done'
+
+
+def test_legacy_is_schema1_and_lists_with_schema1_children():
+    child = {'digest': 'sha256:c', 'size': 1, 'platform': None}
+    schema1_child = dict(child, media_type='application/vnd.docker.distribution.manifest.v1+json')
+    infos = [info(SRC, 'oci', 'sha256:o'), dict(info('a.example.com/l:1', 'v2s2_list', 'sha256:l'), platforms=[schema1_child])]
+    records = audit_records([{'src': SRC, 'dest': DEST}, {'src': 'a.example.com/l:1', 'dest': None}], infos)
+    assert [r['legacy'] for r in records] == [False, True]

@@ -31,7 +31,7 @@ def cmd_up(args) -> dict:
     # A fresh data dir each time: fixtures are re-pushed and old uploads do not linger.
     directory = path.parent / "lab"
     shutil.rmtree(directory, ignore_errors=True)
-    lab = server.start(directory, auth=auth, tls=args.tls)
+    lab = server.start(directory, auth=auth, tls=args.tls, access_log=args.access_log)
     try:
         lab["fixtures"] = {} if args.no_fixtures else fixtures.push_all(state.pusher_for(lab), lab["registry"])
     except Exception:
@@ -220,6 +220,7 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--password")
     up.add_argument("--tls", action="store_true", help="serve HTTPS with a lab CA (state ca_path)")
     up.add_argument("--no-fixtures", action="store_true")
+    up.add_argument("--access-log", action="store_true", help="the registry logs every request to its registry.log")
     up.add_argument("--token-lifetime", type=int, help="--auth token: seconds a token really lasts")
     up.add_argument("--token-advertised", type=int, help="--auth token: expires_in announced (may lie)")
     up.add_argument("--token-last-scope", action="store_true",

@@ -34,7 +34,9 @@ SCENARIOS = [
 REQUESTS_PER_IMAGE = {"engine": 8, "migrate": 10}
 REQUESTS_PER_EXTRA_TAG = 2
 CHECK_LIMIT_S = 30
-# "The time per batch does not grow": the mean of the last three batches within this factor of the first three's.
+# "The time per batch does not grow": the mean of the last three batches within this factor of the mean of the
+# first three after the first (batch 1 pays one-off costs such as packaging the module; with 4 batches or fewer
+# the first three are taken as they are).
 BATCH_GROWTH = 1.25
 
 PEAK_LIMIT_MB = 100
@@ -125,9 +127,10 @@ def per_extra_tag(results: dict) -> dict:
 def check_figures(results: dict) -> dict:
     entry = results.get("times", {}).get("check") or {}
     batches = (entry.get("timeline") or {}).get("batches") or []
-    first, last = batches[:3], batches[-3:]
+    first, last = (batches[1:4] if len(batches) > 4 else batches[:3]), batches[-3:]
     growth = (sum(last) / len(last)) / (sum(first) / len(first)) if batches and sum(first) else None
     return {"seconds": entry.get("seconds") if _ok(entry) else None, "batches": batches, "growth": growth,
+            "head": "batches 2-4" if len(batches) > 4 else "batches 1-3",
             "startup": (entry.get("timeline") or {}).get("startup"), "tags": (entry.get("requests") or {}).get("images")}
 
 
@@ -170,7 +173,7 @@ def target_rows(results: dict) -> list:
     check = check_figures(results)
     batches = check["batches"] or [None]
     figure = (f"{_num(check['seconds'])} s; {len(check['batches'])} batches, first {_num(batches[0], 2)} s, "
-              f"last {_num(batches[-1], 2)} s (last 3 / first 3: {_num(check['growth'], 2)})")
+              f"last {_num(batches[-1], 2)} s (mean of the last 3 / of {check['head']}: {_num(check['growth'], 2)})")
     rows.append((f"`migrate.yml --check` over an inventory of {check['tags'] or '?'} tags of "
                  f"{results.get('check_fleet', {}).get('images', '?')} images",
                  f"≤ {CHECK_LIMIT_S} s, and the time per batch does not grow with the batch number", figure,
@@ -216,8 +219,9 @@ def _check_lines(results: dict) -> list:
             + ", ".join(f"{value:.2f}" for value in batches) + ".",
             "",
             f"First {batches[0]:.2f} s, last {batches[-1]:.2f} s, mean {sum(batches) / len(batches):.2f} s, "
-            f"max {max(batches):.2f} s; mean of the last 3 / mean of the first 3: {_num(check['growth'], 2)} "
-            f"(\"does not grow\": ≤ {BATCH_GROWTH})."]
+            f"max {max(batches):.2f} s; mean of the last 3 / mean of {check['head']}: {_num(check['growth'], 2)} "
+            f"(\"does not grow\": ≤ {BATCH_GROWTH}; batch 1 pays one-off costs, so it is left out when there are "
+            "more than 4 batches)."]
 
 
 def _num(value, digits: int = 1, suffix: str = "") -> str:

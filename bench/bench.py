@@ -510,8 +510,8 @@ def batch_times(timeline: Path, launched: float) -> dict:
     except (OSError, ValueError):
         return {"batches": [], "startup": None}
     tasks = [event for event in events if event["event"] == "task"]
-    starts = [index for index, event in enumerate(tasks) if re.search(r"\bbatch\b.*\d+\s*/\s*\d+|batch \{\{",
-                                                                         event["name"])]
+    batch_name = re.compile(r"\bbatch\b.*\d+\s*/\s*\d+|batch \{\{")
+    starts = [index for index, event in enumerate(tasks) if batch_name.search(event["name"])]
     # One task whose name matches repeats once per batch: the batch's first task.
     first_name = tasks[starts[0]]["name"] if starts else None
     starts = [index for index in starts if tasks[index]["name"] == first_name or

@@ -56,7 +56,7 @@ def _ok(entry: dict | None) -> bool:
 
 
 def _latency_name(results: dict) -> str:
-    return f"{results.get('config', {}).get('latency_ms', '20').rstrip('0').rstrip('.')} ms"
+    return f"{float(results.get('config', {}).get('latency_ms', 20)):g} ms"
 
 
 def time_rows(results: dict) -> list:

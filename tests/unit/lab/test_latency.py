@@ -245,7 +245,7 @@ def test_concurrent_connections(lab):
     def one():
         statuses.append(requests.get(lab["base"] + "/v2/r/manifests/together", timeout=30).status_code)
 
-    threads = [threading.Thread(target=one) for _ in range(8)]
+    threads = [threading.Thread(target=one) for _client in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -6,7 +6,7 @@
 # make bench: imagefleet.registry side by side with skopeo on one lab registry (see bench/README.md).
 # Run through `make bench`, which builds the collection and sets PATH, ANSIBLE_COLLECTIONS_PATH and PYTHONPATH.
 # Sizes: BENCH_IMAGES, BENCH_TAGS_PER_REPO, BENCH_BIG_LAYER_MB, ... (bench/bench.py). Both lab registries
-# are stopped on exit, whatever happens.
+# and the latency proxy are stopped on exit, whatever happens. Nothing here needs root (the proxy is plain Python).
 
 set -euo pipefail
 
@@ -29,6 +29,9 @@ for tool in skopeo docker-registry ansible-playbook ansible-inventory /usr/bin/t
 done
 
 stop_labs() {
+    if [ -f "${OUT}/latency/state.json" ]; then
+        "${PYTHON}" -m imagefleet_lab latency down --state "${OUT}/latency/state.json" >/dev/null || true
+    fi
     for lab in lab dest; do
         if [ -f "${OUT}/${lab}/state.json" ]; then
             "${PYTHON}" -m imagefleet_lab down --state "${OUT}/${lab}/state.json" >/dev/null || true

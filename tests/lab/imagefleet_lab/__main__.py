@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""CLI: `python -m imagefleet_lab up|down|fleet` (run with PYTHONPATH=tests/lab)."""
+"""CLI: `python -m imagefleet_lab up|down|fleet|...` (run with PYTHONPATH=tests/lab)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from . import bomb, faultproxy, fixtures, fleet, hostile, quirkproxy, server, spawn, state, tokenissuer
+from . import bomb, faultproxy, fixtures, fleet, hostile, latency, quirkproxy, server, spawn, state, tokenissuer
 from .auth import AUTH_MODES
 from .certs import write_tls_files
 
@@ -31,7 +31,7 @@ def cmd_up(args) -> dict:
     # A fresh data dir each time: fixtures are re-pushed and old uploads do not linger.
     directory = path.parent / "lab"
     shutil.rmtree(directory, ignore_errors=True)
-    lab = server.start(directory, auth=auth, tls=args.tls)
+    lab = server.start(directory, auth=auth, tls=args.tls, access_log=args.access_log)
     try:
         lab["fixtures"] = {} if args.no_fixtures else fixtures.push_all(state.pusher_for(lab), lab["registry"])
     except Exception:
@@ -91,6 +91,31 @@ def cmd_proxy(args) -> dict:
     proxy = {"registry": f"127.0.0.1:{port}", "url": url, "pid": pid, "upstream": args.upstream, "marker": marker}
     state.save(path, proxy)
     return proxy
+
+
+def cmd_latency(args) -> dict:
+    """Start (replacing one of the same state file) or stop a latency proxy (latency.py) in front of a registry."""
+    path, directory, current = _fresh_helper(args)
+    if directory is None:
+        return {"stopped": bool(current)}
+    if not args.upstream:
+        raise SystemExit("latency up needs --upstream (host:port or http://host:port of the registry)")
+    upstream = args.upstream.split("://", 1)[-1].rstrip("/")
+    port = spawn.free_port()
+    url = f"http://127.0.0.1:{port}"
+    marker = str(path)
+    pid = spawn.start(["latency-serve", "--upstream", upstream, "--port", str(port), "--delay-ms", str(args.delay_ms),
+                       "--lifetime", str(args.lifetime), "--marker", marker],
+                      url + latency.CONTROL + "stats", path.with_suffix(".log"))
+    proxy = {"registry": f"127.0.0.1:{port}", "url": url, "pid": pid, "upstream": upstream, "marker": marker,
+             "delay_ms": args.delay_ms, "control": url + latency.CONTROL}
+    state.save(path, proxy)
+    return proxy
+
+
+def cmd_latency_serve(args) -> dict:
+    latency.serve(args.upstream, args.delay_ms, args.port, args.lifetime)
+    return {"stopped": True}
 
 
 def _fresh_helper(args) -> tuple:
@@ -195,6 +220,7 @@ def parser() -> argparse.ArgumentParser:
     up.add_argument("--password")
     up.add_argument("--tls", action="store_true", help="serve HTTPS with a lab CA (state ca_path)")
     up.add_argument("--no-fixtures", action="store_true")
+    up.add_argument("--access-log", action="store_true", help="the registry logs every request to its registry.log")
     up.add_argument("--token-lifetime", type=int, help="--auth token: seconds a token really lasts")
     up.add_argument("--token-advertised", type=int, help="--auth token: expires_in announced (may lie)")
     up.add_argument("--token-last-scope", action="store_true",
@@ -249,6 +275,18 @@ def parser() -> argparse.ArgumentParser:
     bad_serve.add_argument("--lifetime", type=float, default=900)
     bad_serve.add_argument("--marker", help="identifies the process for `hostile down`")
     bad_serve.set_defaults(func=cmd_hostile_serve)
+
+    slow = _proxy_command(commands, "latency", "start or stop a proxy that delays every request by one round trip and "
+                          "counts them (latency.py)", cmd_latency)
+    slow.add_argument("--delay-ms", type=float, default=20, help="the round trip every request waits, milliseconds")
+
+    slow_serve = commands.add_parser("latency-serve", help=argparse.SUPPRESS)
+    slow_serve.add_argument("--upstream", required=True)
+    slow_serve.add_argument("--port", type=int, required=True)
+    slow_serve.add_argument("--delay-ms", type=float, default=20)
+    slow_serve.add_argument("--lifetime", type=float, default=900)
+    slow_serve.add_argument("--marker", help="identifies the process for `latency down`")
+    slow_serve.set_defaults(func=cmd_latency_serve)
 
     bombs = commands.add_parser("bomb", help="push schema 1 images with decompression-bomb layers to the running lab")
     bombs.add_argument("--state", default=state.default_path(), help="state file of the lab (env IMAGEFLEET_LAB_STATE)")

@@ -13,12 +13,17 @@ import threading
 from http.server import ThreadingHTTPServer
 
 
+class _Server(ThreadingHTTPServer):
+    # A listen backlog for many clients connecting at once (the default 5 drops SYNs: 1 s retransmit stalls).
+    request_queue_size = 128
+
+
 def bounded_server(handler: type, port: int, lifetime: float, host: str = "127.0.0.1",
                    tls: tuple | None = None) -> ThreadingHTTPServer:
     """A server on a loopback host:port (HTTPS with tls=(certificate, key)) that shuts down after lifetime seconds."""
     if not ipaddress.ip_address(host).is_loopback:
         raise ValueError(f"lab servers listen on loopback addresses only, not {host}")
-    server = ThreadingHTTPServer((host, port), handler)
+    server = _Server((host, port), handler)
     server.daemon_threads = True
     if tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

@@ -43,10 +43,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def registry_config(directory: Path, port: int, auth_section: dict | None, tls: dict | None) -> dict:
+def registry_config(directory: Path, port: int, auth_section: dict | None, tls: dict | None,
+                    access_log: bool = False) -> dict:
     config = {
         "version": "0.1",
-        "log": {"level": "warn", "accesslog": {"disabled": True}},
+        # The access log (one line per request, in registry.log) is how make bench counts requests on loopback.
+        "log": {"level": "warn", "accesslog": {"disabled": not access_log}},
         "storage": {
             "filesystem": {"rootdirectory": str(directory / "storage")},
             "delete": {"enabled": True},
@@ -71,7 +73,8 @@ def ping(url: str, ca_path: str | None = None, timeout: float = 2) -> bool:
     return response.status_code in (200, 401)
 
 
-def start(directory: Path, auth: LabAuth | None = None, tls: bool = False, wait: float = 20) -> dict:
+def start(directory: Path, auth: LabAuth | None = None, tls: bool = False, wait: float = 20,
+          access_log: bool = False) -> dict:
     """Start a registry with its data, config and log under `directory`; return its state (no fixtures)."""
     auth = auth or LabAuth()
     directory.mkdir(parents=True, exist_ok=True)
@@ -79,7 +82,8 @@ def start(directory: Path, auth: LabAuth | None = None, tls: bool = False, wait:
     port = free_port()
     config_path = directory / "config.yml"
     # JSON is YAML, and keeps the lab free of a YAML dependency.
-    config_path.write_text(json.dumps(registry_config(directory, port, auth.configure(directory), tls_files),
+    config_path.write_text(json.dumps(registry_config(directory, port, auth.configure(directory), tls_files,
+                                                      access_log),
                                       indent=2), encoding="utf-8")
     log_path = directory / "registry.log"
     with open(log_path, "ab") as log:

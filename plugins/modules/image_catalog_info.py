@@ -125,7 +125,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._audit.catalog
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import derive_dest
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import parse_reference
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 
 
 def catalog(module):
@@ -134,7 +134,7 @@ def catalog(module):
     if params['references'] is not None:
         references = [str(parse_reference(text)) for text in params['references']]
     else:
-        registries = Registries(params, pool_size=max(params['parallel'], 1))
+        registries = Registries(RegistryOptions.from_params(params), pool_size=max(params['parallel'], 1))
         try:
             references = [str(ref) for ref in expand(registries, params['registry'], params['repositories'], params['tags'],
                                                      parallel=params['parallel'], skipped=skipped)]

@@ -182,13 +182,13 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import ON_ERROR_FAIL, ON_ERROR_REPORT, inspect_images
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 
 
 def inspect(module):
     params = module.params
     texts = [params['image']] if params['image'] is not None else params['images']
-    registries = Registries(params, pool_size=max(params['parallel'], 1))
+    registries = Registries(RegistryOptions.from_params(params), pool_size=max(params['parallel'], 1))
     try:
         images = inspect_images(registries, texts, params['parallel'], params['on_error'], params['details'])
     finally:

@@ -179,7 +179,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import ON_ERROR_REPORT, inspect_images
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 from ansible_collections.imagefleet.registry.plugins.module_utils._reports.workloads import attach_formats, references_to_ask
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.workload_scan import (
     HAS_YAML,
@@ -203,7 +203,7 @@ def find(module):
     references += scan_objects(params['objects'])
     infos = []
     if params['resolve']:
-        registries = Registries(params, pool_size=max(params['parallel'], 1))
+        registries = Registries(RegistryOptions.from_params(params), pool_size=max(params['parallel'], 1))
         try:
             infos = inspect_images(registries, references_to_ask(references), params['parallel'], ON_ERROR_REPORT)
         finally:

@@ -139,7 +139,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._reports impor
 from ansible_collections.imagefleet.registry.plugins.module_utils._reports.files import write_if_changed
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import parse_reference, split_repository
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 
 
 def _client(registries, registry, repository):
@@ -191,7 +191,7 @@ def pull(module, registries, registry, repository):
 
 def main_body(module):
     registry, repository = split_repository(module.params['repository'])
-    registries = Registries(module.params, pool_size=2)
+    registries = Registries(RegistryOptions.from_params(module.params), pool_size=2)
     try:
         action = push if module.params['state'] == 'push' else pull
         return action(module, registries, registry, repository)

@@ -215,10 +215,28 @@ def test_ca_path_is_passed_per_request():
     assert c.session.calls[0][2]['verify'] == '/tmp/ca.pem'
 
 
-def test_ping_retries_a_busy_registry():
-    c = client([response(503), response(200)], pinged=False)
+def test_ping_retries_a_busy_registry(no_sleep):
+    c = client([response(503, headers={'Retry-After': '4'}), response(200)], pinged=False)
     assert c.ping() == 'https://reg.example'
     assert len(c.session.calls) == 2
+    assert no_sleep == [4.0]
+
+
+def test_ping_names_its_tries_and_ends_with_the_last_answer():
+    c = client([requests.exceptions.ConnectionError('refused')] * 4, host='registry.example.com', pinged=False)
+    with pytest.raises(RegistryError, match=r'cannot connect \(tried 4 times\): refused'):
+        c.ping()
+    c = client([response(503)] * 4, pinged=False)
+    with pytest.raises(RegistryError, match='GET /v2/ answered HTTP 503'):
+        c.ping()
+    assert len(c.session.calls) == 4
+
+
+def test_a_certificate_error_mid_run_is_not_tried_again():
+    c = client([requests.exceptions.SSLError('certificate has expired')])
+    with pytest.raises(BrokenTransferError, match=r'GET /v2/a/manifests/1 failed: certificate has expired'):
+        c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert len(c.session.calls) == 1
 
 
 def test_losing_an_upload_race_to_an_identical_blob_is_fine():

@@ -99,8 +99,8 @@ options:
         default: false
   auth_file:
     description:
-      - Docker config file to read credentials from.
-      - Defaults to C($DOCKER_CONFIG/config.json), else C(~/.docker/config.json).
+      - Docker config file that credentials are read from for each registry that has neither O(registries[].username)
+        nor its own O(registries[].auth_file); C($DOCKER_CONFIG/config.json), else C(~/.docker/config.json), when unset.
     type: path
   parallel:
     description:

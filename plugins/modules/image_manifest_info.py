@@ -19,8 +19,7 @@ description:
 author:
   - imagefleet team (@imagefleet)
 extends_documentation_fragment:
-  - imagefleet.registry.attributes.read_only
-  - imagefleet.registry.registry
+  - imagefleet.registry.registry.read_only
 options:
   image:
     description:

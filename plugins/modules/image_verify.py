@@ -25,8 +25,7 @@ description:
 author:
   - imagefleet team (@imagefleet)
 extends_documentation_fragment:
-  - imagefleet.registry.attributes.read_only
-  - imagefleet.registry.registry
+  - imagefleet.registry.registry.read_only
 options:
   images:
     description:

@@ -133,7 +133,7 @@ def catalog(module):
     if params['references'] is not None:
         references = [str(parse_reference(text)) for text in params['references']]
     else:
-        registries = Registries(RegistryOptions.from_params(params), pool_size=max(params['parallel'], 1))
+        registries = Registries(RegistryOptions.from_params(params))
         try:
             references = [str(ref) for ref in expand(registries, params['registry'], params['repositories'], params['tags'],
                                                      parallel=params['parallel'], skipped=skipped)]

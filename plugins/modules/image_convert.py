@@ -240,7 +240,7 @@ def convert(module):
     defaults = dict((key, params[key]) for key in ('format', 'force', 'backup_tag'))
     items = params['images'] if params['images'] is not None else [{'src': params['src'], 'dest': params['dest']}]
     requests = parse_requests(items, defaults)
-    registries = Registries(RegistryOptions.from_params(params), pool_size=max(params['parallel'] * params['blob_parallel'], 4))
+    registries = Registries(RegistryOptions.from_params(params))
     try:
         images, summary = convert_all(registries, requests, params['parallel'], params['blob_parallel'], module.check_mode,
                                       raise_errors=params['images'] is None)

@@ -187,7 +187,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._registry.opti
 def inspect(module):
     params = module.params
     texts = [params['image']] if params['image'] is not None else params['images']
-    registries = Registries(RegistryOptions.from_params(params), pool_size=max(params['parallel'], 1))
+    registries = Registries(RegistryOptions.from_params(params))
     try:
         images = inspect_images(registries, texts, params['parallel'], params['on_error'], params['details'])
     finally:

@@ -202,7 +202,7 @@ def find(module):
     references += scan_objects(params['objects'])
     infos = []
     if params['resolve']:
-        registries = Registries(RegistryOptions.from_params(params), pool_size=max(params['parallel'], 1))
+        registries = Registries(RegistryOptions.from_params(params))
         try:
             infos = inspect_images(registries, references_to_ask(references), params['parallel'], ON_ERROR_REPORT)
         finally:

@@ -191,7 +191,7 @@ def pull(module, registries, registry, repository):
 
 def main_body(module):
     registry, repository = split_repository(module.params['repository'])
-    registries = Registries(RegistryOptions.from_params(module.params), pool_size=2)
+    registries = Registries(RegistryOptions.from_params(module.params))
     try:
         action = push if module.params['state'] == 'push' else pull
         return action(module, registries, registry, repository)

@@ -191,7 +191,7 @@ def peer_tools(module, registries):
 
 def verify(module):
     params = module.params
-    registries = Registries(RegistryOptions.from_params(params), pool_size=max(params['parallel'] * 4, 4))
+    registries = Registries(RegistryOptions.from_params(params))
     try:
         peers = peer_tools(module, registries)
         images, summary = verify_all(registries, params['images'], params['format'], params['deep'], params['parallel'],

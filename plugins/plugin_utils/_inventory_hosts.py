@@ -115,7 +115,8 @@ def walk(entries, parallel=16, defaults=None, registries_factory=Registries, ski
     """
     parallel = max(int(parallel or 1), 1)
     defaults = defaults or RegistryOptions()
-    pools = [registries_factory(entry.options(defaults), pool_size=parallel) for entry in entries]
+    # `parallel` is what the plugin documents as the requests in flight: per registry too.
+    pools = [registries_factory(dataclasses.replace(entry.options(defaults), max_connections=parallel)) for entry in entries]
     try:
         listings = map_ordered(
             lambda pair: expand(pair[0], pair[1].registry, pair[1].repositories, pair[1].tags, parallel, skipped),

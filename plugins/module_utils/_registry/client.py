@@ -12,6 +12,7 @@ on what it reads. What to do with manifests lives elsewhere.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import tempfile
@@ -90,6 +91,9 @@ class ResponseTooLargeError(RegistryError):
     """An answer longer than what the client reads for it."""
 
 
+_NO_SLOT = contextlib.nullcontext()
+
+
 def _is_request_error(exc):
     return isinstance(exc, requests.exceptions.RequestException)
 
@@ -115,7 +119,7 @@ class RegistryClient:
     """One registry host. Thread-safe: parallel workers share one client and its pool."""
 
     def __init__(self, host, credentials=None, validate_certs=True, ca_path=None, insecure=False,
-                 timeout=60, retries=3, pool_size=16, chunk_size=None, max_retry_wait=DEFAULT_MAX_RETRY_WAIT,
+                 timeout=60, retries=3, max_connections=16, chunk_size=None, max_retry_wait=DEFAULT_MAX_RETRY_WAIT,
                  max_layer_bytes=None):
         self.host = host
         self.credentials = credentials
@@ -145,7 +149,12 @@ class RegistryClient:
         # of the CPU of a 1,000-manifest audit; they are read once per host instead (_proxies_for, _verify).
         self.session.trust_env = False
         self._proxies = {}
-        adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=pool_size)
+        # At most max_connections requests to this registry wait for their answer at a time (_slot). A blob body
+        # is read after its slot is freed: a copy inside one registry then holds a GET's connection and a PUT's
+        # slot, and never waits for a slot while holding one (no deadlock). The pool keeps both kinds.
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=2 * max_connections)
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
         self.session.headers['User-Agent'] = 'imagefleet.registry'
@@ -165,7 +174,7 @@ class RegistryClient:
 
     def _probe(self, scheme):
         url = '%s://%s/v2/' % (scheme, self.host)
-        with Watch(self.deadline) as watch:
+        with self._slots, Watch(self.deadline) as watch:
             try:
                 response = self.session.get(url, verify=self._verify, proxies=self._proxies_for(url), timeout=self.timeout,
                                             stream=True)
@@ -352,8 +361,12 @@ class RegistryClient:
                                       registry=self.host)
 
     def _send_once(self, method, url, what, session, limit, stream, timed, kwargs):
-        """One try of _send: the response, its body read unless streamed, all within the deadline when timed."""
-        with Watch(self.deadline if timed else None) as watch:
+        """One try of _send: the response, its body read unless streamed, all within the deadline when timed.
+
+        A request to the registry itself holds one of its slots until then (not while a streamed body is read,
+        nor while waiting to try again); storage hosts it redirects to are not counted.
+        """
+        with (self._slots if session is None else _NO_SLOT), Watch(self.deadline if timed else None) as watch:
             try:
                 response = (session or self.session).request(method, url, verify=self._verify_for(url),
                                                              proxies=self._proxies_for(url), timeout=self.timeout,

@@ -37,6 +37,7 @@ REGISTRY_ARGSPEC = dict(
     chunk_size=dict(type='int'),
     max_retry_wait=dict(type='int', default=DEFAULT_MAX_RETRY_WAIT),
     max_layer_uncompressed_mb=dict(type='int'),
+    max_connections=dict(type='int', default=16),
 )
 
 
@@ -66,6 +67,7 @@ class RegistryOptions:
     chunk_size: int | None = None
     max_retry_wait: int = DEFAULT_MAX_RETRY_WAIT
     max_layer_uncompressed_mb: int | None = None
+    max_connections: int = 16
 
     def __post_init__(self) -> None:
         _check_numbers(self)
@@ -90,9 +92,8 @@ _NAMES = tuple(REGISTRY_ARGSPEC)
 class Registries:
     """One RegistryClient per registry host, created on first use, shared by threads."""
 
-    def __init__(self, options: RegistryOptions, pool_size: int = 16) -> None:
+    def __init__(self, options: RegistryOptions) -> None:
         self.options = options
-        self._pool_size = pool_size
         self._clients: dict[str, RegistryClient] = {}
         self._lock = threading.Lock()
         self._explicit = dict(options.registry_credentials)
@@ -119,7 +120,7 @@ class Registries:
                     insecure=reference.registry in options.insecure_registries,
                     timeout=options.timeout,
                     retries=options.retries,
-                    pool_size=self._pool_size,
+                    max_connections=options.max_connections,
                     chunk_size=options.chunk_size,
                     max_retry_wait=options.max_retry_wait,
                     max_layer_bytes=options.max_layer_bytes,
@@ -141,5 +142,7 @@ def _check_numbers(options: RegistryOptions) -> None:
         raise ImagefleetError('timeout must be 1 or more seconds (got %d)' % options.timeout)
     if options.retries < 0:
         raise ImagefleetError('retries must be 0 or more (got %d)' % options.retries)
+    if options.max_connections < 1:
+        raise ImagefleetError('max_connections must be 1 or more (got %d)' % options.max_connections)
     if options.max_retry_wait < 0:
         raise ImagefleetError('max_retry_wait must be 0 or more seconds (got %d)' % options.max_retry_wait)

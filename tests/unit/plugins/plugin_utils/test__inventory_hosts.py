@@ -50,10 +50,9 @@ class MadeRegistries(FakeRegistries):
 
     made = []
 
-    def __init__(self, options, pool_size=16):
+    def __init__(self, options):
         super().__init__(*CLIENTS.values())
         self.options = options
-        self.pool_size = pool_size
         MadeRegistries.made.append(self)
 
 
@@ -141,7 +140,7 @@ def test_walk_makes_one_summary_per_existing_tag(registries):
     odd = by_ref['a.example:5000/odd/artifact:1']
     assert (odd['format'], odd['digest']) == ('unknown', None)
     assert 'unknown media type' in odd['error']
-    assert [r.pool_size for r in registries.made] == [4, 4]
+    assert [r.options.max_connections for r in registries.made] == [4, 4]
     assert all(r.closed for r in registries.made)
     # The cached form is plain JSON.
     assert json.loads(json.dumps(found)) == found

@@ -28,7 +28,8 @@ def test_one_client_per_registry_host_with_its_options():
     try:
         first = registries.client(parse_reference('10.0.0.5:5000/a:1'))
         assert registries.client(parse_reference('10.0.0.5:5000/b:2')) is first
-        assert (first.host, first.timeout, first.retries, first.chunk_size) == ('10.0.0.5:5000', 7, 1, 1024)
+        assert (first.host, first.timeout, first.retries, first.chunk_size, first.max_connections) == (
+            '10.0.0.5:5000', 7, 1, 1024, 16)
         assert first._verify is False and first._plain_http_allowed  # insecure: no TLS checks, plain HTTP allowed
         other = registries.client(parse_reference('reg.example/a:1'))
         assert other is not first and other._verify is not False
@@ -52,6 +53,7 @@ def test_credentials_per_registry_then_shared_then_none(tmp_path):
     ({'max_retry_wait': -1}, 'max_retry_wait must be 0 or more seconds'),
     ({'timeout': 0}, 'timeout must be 1 or more seconds'),
     ({'retries': -1}, 'retries must be 0 or more'),
+    ({'max_connections': 0}, 'max_connections must be 1 or more'),
 ])
 def test_unusable_numbers_are_refused_before_any_request(params, message):
     with pytest.raises(ImagefleetError, match=message):

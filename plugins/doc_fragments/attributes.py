@@ -8,7 +8,6 @@ from __future__ import annotations
 class ModuleDocFragment:
 
     # The attributes of every module that only reads (registries, an engine): nothing to change, diff or undo.
-    # registry.py's READ_ONLY adds them to the registry options: a registry reader extends one fragment.
     READ_ONLY = r'''
 attributes:
   check_mode:

@@ -4,8 +4,6 @@
 
 from __future__ import annotations
 
-from ansible_collections.imagefleet.registry.plugins.doc_fragments.attributes import ModuleDocFragment as _Attributes
-
 
 class ModuleDocFragment:
 
@@ -144,5 +142,3 @@ requirements:
   - docker (the Docker SDK for Python, for credentials from the Docker config)
 '''
 
-    # A module that only reads registries: the options above and the read-only attributes, one fragment to extend.
-    READ_ONLY = DOCUMENTATION.replace('\nattributes:\n', _Attributes.READ_ONLY.rstrip('\n') + '\n', 1)

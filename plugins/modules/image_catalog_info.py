@@ -15,10 +15,9 @@ description:
   - With O(dest_prefix) or O(dest_registry) it also plans where each image goes, keeping its repository path and tag,
     in the shape O(imagefleet.registry.image_convert#module:images) takes.
   - Read-only; it never reads a manifest (use M(imagefleet.registry.image_manifest_info) for formats).
-author:
-  - imagefleet team (@imagefleet)
 extends_documentation_fragment:
-  - imagefleet.registry.registry.read_only
+  - imagefleet.registry.attributes.read_only
+  - imagefleet.registry.registry
 options:
   registry:
     description:
@@ -69,6 +68,8 @@ notes:
 seealso:
   - module: imagefleet.registry.image_manifest_info
   - module: imagefleet.registry.image_convert
+author:
+  - imagefleet team (@imagefleet)
 '''
 
 EXAMPLES = r'''

@@ -16,10 +16,9 @@ description:
   - Read-only. An image that does not exist is reported with RV(images[].exists=false), not as a failure.
   - Other errors (a registry that cannot be reached, refused credentials, a malformed manifest) fail the task, unless
     O(on_error=report) turns them into entries with RV(images[].exists=null) and RV(images[].error).
-author:
-  - imagefleet team (@imagefleet)
 extends_documentation_fragment:
-  - imagefleet.registry.registry.read_only
+  - imagefleet.registry.attributes.read_only
+  - imagefleet.registry.registry
 options:
   image:
     description:
@@ -61,6 +60,8 @@ notes:
   - A malformed reference fails the task before any request is sent, naming the reference.
   - Schema 1 digests are computed over the signed payload, as registries do, so they equal the registry's
     C(Docker-Content-Digest) although the registry re-signs the manifest on every request.
+author:
+  - imagefleet team (@imagefleet)
 '''
 
 EXAMPLES = r'''

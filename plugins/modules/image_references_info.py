@@ -29,10 +29,9 @@ description:
     A stage name, or a reference built from C(ARG) values, is reported unresolved, not guessed."
   - Read-only. A file that cannot be read or parsed, and a reference that does not parse, are reported with file and
     line in RV(errors) and do not stop the scan.
-author:
-  - imagefleet team (@imagefleet)
 extends_documentation_fragment:
-  - imagefleet.registry.registry.read_only
+  - imagefleet.registry.attributes.read_only
+  - imagefleet.registry.registry
 options:
   paths:
     description:
@@ -79,6 +78,8 @@ seealso:
   - module: imagefleet.registry.image_references
   - module: imagefleet.registry.image_manifest_info
   - module: imagefleet.registry.image_report
+author:
+  - imagefleet team (@imagefleet)
 '''
 
 EXAMPLES = r'''

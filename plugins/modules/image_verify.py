@@ -25,7 +25,8 @@ description:
 author:
   - imagefleet team (@imagefleet)
 extends_documentation_fragment:
-  - imagefleet.registry.registry.read_only
+  - imagefleet.registry.attributes.read_only
+  - imagefleet.registry.registry
 options:
   images:
     description:

@@ -131,10 +131,10 @@ def _where(row):
 def workloads_html_section(rows):
     """The body of the "Workloads referencing legacy images" section of audit.html (every value escaped)."""
     totals = workload_totals(rows)
-    out = ['<p>%s</p>' % html_text('References: %d in %d files or objects. Schema 1: %d references in %d workloads. Unresolved (ARG, '
-                             'stage, template, chart default): %d. Invalid: %d. Format unknown: %d.' % (
-                                 totals['references'], totals['sources'], totals['legacy'], totals['legacy_workloads'],
-                                 totals['unresolved'], totals['invalid'], totals['unknown']))]
+    out = ['<p>%s</p>' % html_text('References: %d in %d files or objects. Schema 1: %d references in %d workloads. Unresolved '
+                                   '(ARG, stage, template, chart default): %d. Invalid: %d. Format unknown: %d.' % (
+                                       totals['references'], totals['sources'], totals['legacy'], totals['legacy_workloads'],
+                                       totals['unresolved'], totals['invalid'], totals['unknown']))]
     legacy = [row for row in rows if row['legacy']]
     if not legacy:
         out.append('<p>None: no workload references a schema 1 image.</p>')

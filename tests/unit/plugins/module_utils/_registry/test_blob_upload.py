@@ -15,11 +15,9 @@ import requests
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry import blob_upload
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.blob_upload import CHUNKED, MONOLITHIC, RestartUpload, SizedBody
 from ansible_collections.imagefleet.registry.plugins.module_utils._notices import take
-from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils._registry.test_client import (  # noqa: F401 (fixture)
-    client,
-    no_sleep,
-    response,
-)
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils._registry.test_client import client, response
+# The scripted client's fixture, used through pytestmark below.
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils._registry.test_client import no_sleep  # noqa: F401 pylint: disable=unused-import
 
 DIGEST = 'sha256:' + 'b' * 64
 SESSION = {'Location': '/v2/a/blobs/uploads/u1'}

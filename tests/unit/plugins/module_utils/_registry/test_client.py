@@ -473,7 +473,7 @@ def _counting(seen, lock, answer):
 
 def test_max_connections_bounds_the_requests_in_flight_to_one_registry():
     seen, lock = {'now': 0, 'most': 0}, threading.Lock()
-    c = client([_counting(seen, lock, lambda: response(200, MANIFEST)) for _ in range(8)], max_connections=2)
+    c = client([_counting(seen, lock, lambda: response(200, MANIFEST))] * 8, max_connections=2)
     threads = [threading.Thread(target=c.request, args=('GET', '/v2/a/manifests/%d' % n, 'scope')) for n in range(8)]
     for thread in threads:
         thread.start()

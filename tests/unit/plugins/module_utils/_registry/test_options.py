@@ -24,7 +24,7 @@ def test_a_module_argspec_is_a_private_copy():
 
 def test_one_client_per_registry_host_with_its_options():
     registries = Registries(RegistryOptions.from_params({'insecure_registries': ['10.0.0.5:5000'], 'timeout': 7, 'retries': 1,
-                                                      'chunk_size': 1024}))
+                                                         'chunk_size': 1024}))
     try:
         first = registries.client(parse_reference('10.0.0.5:5000/a:1'))
         assert registries.client(parse_reference('10.0.0.5:5000/b:2')) is first

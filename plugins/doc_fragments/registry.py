@@ -141,4 +141,3 @@ requirements:
   - requests
   - docker (the Docker SDK for Python, for credentials from the Docker config)
 '''
-

@@ -61,6 +61,10 @@ def _never(_outcome):
     return False
 
 
+def _instance_of(kinds):
+    return lambda exc: isinstance(exc, kinds)
+
+
 class Retrier:
     """Tries one operation up to retries + 1 times: the one retry loop of the collection.
 
@@ -69,13 +73,16 @@ class Retrier:
     while tries remain, wait(attempt, error_or_result) runs (back off, honour a
     Retry-After, close a response that is thrown away), then the next try. Out of tries
     the last error propagates and the last result is returned as it is; an error
-    retry_error refuses propagates at once. `tries` counts the tries made, for
+    retry_error refuses propagates at once. retry_error may also be an exception class
+    (or a tuple of them): its instances are retried. `tries` counts the tries made, for
     messages ("tried N times").
     """
 
     def __init__(self, retries, wait, retry_error=_never, retry_result=_never):
         self.retries = max(retries, 0)
         self.wait = wait
+        if isinstance(retry_error, (type, tuple)):
+            retry_error = _instance_of(retry_error)
         self.retry_error = retry_error
         self.retry_result = retry_result
         self.tries = 0

@@ -81,6 +81,13 @@ def test_retrier_lets_other_errors_through_at_once():
     assert (calls, retrier.tries) == ([0], 1)
 
 
+def test_retrier_takes_an_exception_class_for_what_to_retry():
+    operation, calls = script(Flaky('1'), ValueError('final'))
+    with pytest.raises(ValueError):
+        Retrier(5, lambda attempt, outcome: None, retry_error=Flaky).call(operation)
+    assert calls == [0, 1]
+
+
 def test_retrier_retries_results_and_returns_the_last_when_out_of_tries():
     operation, calls = script(503, 503, 503)
     waits = []

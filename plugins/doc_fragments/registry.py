@@ -118,6 +118,18 @@ options:
       - See C(docs/registries.md) for what each registry service needs.
     type: int
     version_added: 0.1.0
+  max_connections:
+    description:
+      - At most this many requests to one registry wait for their answer at the same time (per registry host, across
+        all the images and blobs a task handles in parallel); more wait for a free slot. Also the size of the
+        connection pool kept per registry.
+      - A blob being downloaded counts until its headers arrive, not while its body is read, so that copying a blob
+        inside one registry (a download feeding an upload) never waits for itself. An upload counts until it is
+        answered.
+      - Requests to storage hosts a registry redirects blob downloads to are not counted.
+    type: int
+    default: 16
+    version_added: 0.1.0
   max_layer_uncompressed_mb:
     description:
       - Fail a layer whose uncompressed content grows past this many MiB while its diff_id is computed (converting

@@ -99,8 +99,8 @@ options:
         default: false
   auth_file:
     description:
-      - Docker config file to read credentials from.
-      - Defaults to C($DOCKER_CONFIG/config.json), else C(~/.docker/config.json).
+      - Docker config file that credentials are read from for each registry that has neither O(registries[].username)
+        nor its own O(registries[].auth_file); C($DOCKER_CONFIG/config.json), else C(~/.docker/config.json), when unset.
     type: path
   parallel:
     description:
@@ -212,6 +212,7 @@ from ansible_collections.imagefleet.registry.plugins.plugin_utils._inventory_hos
     walk,
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.client import HAS_REQUESTS
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import RegistryOptions
 
 try:
     from ansible.template import trust_as_template  # ansible-core 2.19+
@@ -276,8 +277,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         if not entries:
             raise ImagefleetError('registries: give at least one registry')
         skipped = []
-        images = walk(entries, parallel=self.get_option('parallel'), auth_file=self.get_option('auth_file'),
-                      timeout=self.get_option('timeout'), retries=self.get_option('retries'), skipped=skipped)
+        defaults = RegistryOptions(auth_file=self.get_option('auth_file'), timeout=self.get_option('timeout'),
+                                   retries=self.get_option('retries'))
+        images = walk(entries, parallel=self.get_option('parallel'), defaults=defaults, skipped=skipped)
         for message in skipped:
             self.display.warning('registry_images: %s' % message)
         return images

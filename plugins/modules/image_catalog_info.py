@@ -15,8 +15,6 @@ description:
   - With O(dest_prefix) or O(dest_registry) it also plans where each image goes, keeping its repository path and tag,
     in the shape O(imagefleet.registry.image_convert#module:images) takes.
   - Read-only; it never reads a manifest (use M(imagefleet.registry.image_manifest_info) for formats).
-author:
-  - imagefleet team (@imagefleet)
 extends_documentation_fragment:
   - imagefleet.registry.attributes.read_only
   - imagefleet.registry.registry
@@ -70,6 +68,8 @@ notes:
 seealso:
   - module: imagefleet.registry.image_manifest_info
   - module: imagefleet.registry.image_convert
+author:
+  - imagefleet team (@imagefleet)
 '''
 
 EXAMPLES = r'''
@@ -125,7 +125,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._audit.catalog
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import derive_dest
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import parse_reference
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 
 
 def catalog(module):
@@ -134,7 +134,7 @@ def catalog(module):
     if params['references'] is not None:
         references = [str(parse_reference(text)) for text in params['references']]
     else:
-        registries = Registries(params, pool_size=max(params['parallel'], 1))
+        registries = Registries(RegistryOptions.from_params(params))
         try:
             references = [str(ref) for ref in expand(registries, params['registry'], params['repositories'], params['tags'],
                                                      parallel=params['parallel'], skipped=skipped)]

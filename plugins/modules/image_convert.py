@@ -229,7 +229,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import convert_all, parse_requests
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 
 _FORMATS = ['v2s2', 'oci']
 _SINGLE_FIELDS = ('src', 'src_digest', 'src_format', 'dest', 'dest_digest', 'dest_format', 'backup')
@@ -240,7 +240,7 @@ def convert(module):
     defaults = dict((key, params[key]) for key in ('format', 'force', 'backup_tag'))
     items = params['images'] if params['images'] is not None else [{'src': params['src'], 'dest': params['dest']}]
     requests = parse_requests(items, defaults)
-    registries = Registries(params, pool_size=max(params['parallel'] * params['blob_parallel'], 4))
+    registries = Registries(RegistryOptions.from_params(params))
     try:
         images, summary = convert_all(registries, requests, params['parallel'], params['blob_parallel'], module.check_mode,
                                       raise_errors=params['images'] is None)

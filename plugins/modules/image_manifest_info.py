@@ -16,8 +16,6 @@ description:
   - Read-only. An image that does not exist is reported with RV(images[].exists=false), not as a failure.
   - Other errors (a registry that cannot be reached, refused credentials, a malformed manifest) fail the task, unless
     O(on_error=report) turns them into entries with RV(images[].exists=null) and RV(images[].error).
-author:
-  - imagefleet team (@imagefleet)
 extends_documentation_fragment:
   - imagefleet.registry.attributes.read_only
   - imagefleet.registry.registry
@@ -62,6 +60,8 @@ notes:
   - A malformed reference fails the task before any request is sent, naming the reference.
   - Schema 1 digests are computed over the signed payload, as registries do, so they equal the registry's
     C(Docker-Content-Digest) although the registry re-signs the manifest on every request.
+author:
+  - imagefleet team (@imagefleet)
 '''
 
 EXAMPLES = r'''
@@ -182,13 +182,13 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import ON_ERROR_FAIL, ON_ERROR_REPORT, inspect_images
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 
 
 def inspect(module):
     params = module.params
     texts = [params['image']] if params['image'] is not None else params['images']
-    registries = Registries(params, pool_size=max(params['parallel'], 1))
+    registries = Registries(RegistryOptions.from_params(params))
     try:
         images = inspect_images(registries, texts, params['parallel'], params['on_error'], params['details'])
     finally:

@@ -29,8 +29,6 @@ description:
     A stage name, or a reference built from C(ARG) values, is reported unresolved, not guessed."
   - Read-only. A file that cannot be read or parsed, and a reference that does not parse, are reported with file and
     line in RV(errors) and do not stop the scan.
-author:
-  - imagefleet team (@imagefleet)
 extends_documentation_fragment:
   - imagefleet.registry.attributes.read_only
   - imagefleet.registry.registry
@@ -80,6 +78,8 @@ seealso:
   - module: imagefleet.registry.image_references
   - module: imagefleet.registry.image_manifest_info
   - module: imagefleet.registry.image_report
+author:
+  - imagefleet team (@imagefleet)
 '''
 
 EXAMPLES = r'''
@@ -179,7 +179,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import ON_ERROR_REPORT, inspect_images
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 from ansible_collections.imagefleet.registry.plugins.module_utils._reports.workloads import attach_formats, references_to_ask
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.workload_scan import (
     HAS_YAML,
@@ -203,7 +203,7 @@ def find(module):
     references += scan_objects(params['objects'])
     infos = []
     if params['resolve']:
-        registries = Registries(params, pool_size=max(params['parallel'], 1))
+        registries = Registries(RegistryOptions.from_params(params))
         try:
             infos = inspect_images(registries, references_to_ask(references), params['parallel'], ON_ERROR_REPORT)
         finally:

@@ -28,18 +28,6 @@ author:
   - imagefleet team (@imagefleet)
 extends_documentation_fragment:
   - imagefleet.registry.registry
-attributes:
-  check_mode:
-    support: full
-    description:
-      - O(state=push) only reads the registry and reports whether it would push; O(state=pull) reads the registry and
-        writes no file. Playbooks that want the push in check mode too set C(check_mode=false) on the task.
-  diff_mode:
-    support: none
-    description: Artifacts are replaced whole; see RV(digest) and RV(files).
-  idempotent:
-    support: full
-    description: The same files give the same manifest digest; nothing is pushed or written when it is already there.
 options:
   state:
     description:
@@ -74,6 +62,18 @@ options:
       - V(push) - the file names in O(path) to push, in this order; default every report file present.
     type: list
     elements: str
+attributes:
+  check_mode:
+    support: full
+    description:
+      - O(state=push) only reads the registry and reports whether it would push; O(state=pull) reads the registry and
+        writes no file. Playbooks that want the push in check mode too set C(check_mode=false) on the task.
+  diff_mode:
+    support: none
+    description: Artifacts are replaced whole; see RV(digest) and RV(files).
+  idempotent:
+    support: full
+    description: The same files give the same manifest digest; nothing is pushed or written when it is already there.
 seealso:
   - module: imagefleet.registry.image_report
   - name: OCI image manifest (artifacts guidance)
@@ -139,7 +139,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._reports impor
 from ansible_collections.imagefleet.registry.plugins.module_utils._reports.files import write_if_changed
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import parse_reference, split_repository
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 
 
 def _client(registries, registry, repository):
@@ -191,7 +191,7 @@ def pull(module, registries, registry, repository):
 
 def main_body(module):
     registry, repository = split_repository(module.params['repository'])
-    registries = Registries(module.params, pool_size=2)
+    registries = Registries(RegistryOptions.from_params(module.params))
     try:
         action = push if module.params['state'] == 'push' else pull
         return action(module, registries, registry, repository)

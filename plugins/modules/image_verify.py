@@ -173,7 +173,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._verification.peer_tools import TOOLS, PeerTools, find_tools
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, registry_argspec
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 from ansible_collections.imagefleet.registry.plugins.module_utils._verification.verifier import failure_message, verify_all
 
 
@@ -192,7 +192,7 @@ def peer_tools(module, registries):
 
 def verify(module):
     params = module.params
-    registries = Registries(params, pool_size=max(params['parallel'] * 4, 4))
+    registries = Registries(RegistryOptions.from_params(params))
     try:
         peers = peer_tools(module, registries)
         images, summary = verify_all(registries, params['images'], params['format'], params['deep'], params['parallel'],

@@ -11,6 +11,7 @@ with fake registries and plain dicts.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.catalog import expand
@@ -18,7 +19,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import inspect_image
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.media_types import FORMATS
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
-from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions
 
 FORMAT_UNKNOWN = 'unknown'
 VAR_PREFIX = 'imagefleet_'
@@ -61,19 +62,12 @@ class RegistryEntry:
             raise ImagefleetError('registries: every entry needs a url')
         return cls(**item)
 
-    def params(self, auth_file=None, timeout=60, retries=3):
-        """Registries() params (the shared module options) for this one registry."""
-        return {
-            'username': self.username,
-            'password': self.password,
-            'registry_credentials': None,
-            'auth_file': self.auth_file or auth_file,
-            'validate_certs': self.validate_certs,
-            'ca_path': self.ca_path,
-            'insecure_registries': [self.registry] if self.insecure else [],
-            'timeout': timeout,
-            'retries': retries,
-        }
+    def options(self, defaults):
+        """This registry's RegistryOptions: its own credentials and TLS settings over the plugin-wide defaults."""
+        return dataclasses.replace(
+            defaults, username=self.username, password=self.password, auth_file=self.auth_file or defaults.auth_file,
+            validate_certs=self.validate_certs, ca_path=self.ca_path,
+            insecure_registries=(self.registry,) if self.insecure else ())
 
 
 def inventory_facts(facts):
@@ -109,8 +103,10 @@ def _inspect(registries, reference):
     return inventory_facts(facts)
 
 
-def walk(entries, parallel=16, auth_file=None, timeout=60, retries=3, registries_factory=Registries, skipped=None):
+def walk(entries, parallel=16, defaults=None, registries_factory=Registries, skipped=None):
     """Inventory facts of every tag the entries select, in listing order, each image once.
+
+    defaults: the plugin-wide options (auth_file, timeout, retries); each entry adds its own (RegistryEntry.options).
 
     Catalogs and tag lists of all registries are read concurrently, then every
     manifest is fetched with up to `parallel` requests in flight overall. Names
@@ -118,7 +114,9 @@ def walk(entries, parallel=16, auth_file=None, timeout=60, retries=3, registries
     in skipped (a list, when given).
     """
     parallel = max(int(parallel or 1), 1)
-    pools = [registries_factory(entry.params(auth_file, timeout, retries), pool_size=parallel) for entry in entries]
+    defaults = defaults or RegistryOptions()
+    # `parallel` is what the plugin documents as the requests in flight: per registry too.
+    pools = [registries_factory(dataclasses.replace(entry.options(defaults), max_connections=parallel)) for entry in entries]
     try:
         listings = map_ordered(
             lambda pair: expand(pair[0], pair[1].registry, pair[1].repositories, pair[1].tags, parallel, skipped),

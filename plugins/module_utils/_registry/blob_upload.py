@@ -25,6 +25,7 @@ from urllib.parse import quote
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import NotFoundError, RegistryError
 from ansible_collections.imagefleet.registry.plugins.module_utils._notices import notice
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.client import BrokenTransferError
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.retry import Retrier
 
 MONOLITHIC = 'monolithic'
 CHUNKED = 'chunked'
@@ -182,38 +183,53 @@ def _chunked(client, repository, digest, scope, url, min_chunk, body, size):
     return _finish(client, repository, digest, scope, url, b'', retry=True)
 
 
+class _Position:
+    """Where an upload session stands: its URL (registries may move it with each answer) and the bytes it holds."""
+
+    __slots__ = ('url', 'held')
+
+    def __init__(self, url, held):
+        self.url = url
+        self.held = held
+
+
 def _send_chunk(client, scope, url, data, start):
     """PATCH data at offset start; on a break, ask the session's Range and send only what is missing.
 
     Returns the session URL to use next (registries may move it with each answer).
     """
     end = start + len(data)
-    held = start
-    attempt = 0
-    while True:
-        chunk = data[held - start:]
+    position = _Position(url, start)
+
+    def after_break(attempt, exc):
+        # 416: the session holds another offset than we sent from; asking it is the fix, no wait. What
+        # _session_status raises (a lost session) is not retried here: the blob starts over (BlobMover).
+        if isinstance(exc, BrokenTransferError):
+            client.backoff(attempt)
+        position.url, position.held = _session_status(client, scope, position.url, start, end)
+
+    return Retrier(client.retries, after_break,
+                   retry_error=lambda exc: isinstance(exc, BrokenTransferError) or getattr(exc, 'status', None) == 416,
+                   ).call(lambda _attempt: _patch_rest(client, scope, position, data, start, end))
+
+
+def _patch_rest(client, scope, position, data, start, end):
+    """PATCH what the session does not hold yet of data (from start to end); a registry taking part of it gets the rest."""
+    while position.held != end:
+        held = position.held
         headers = dict(_OCTETS, **{'Content-Range': '%d-%d' % (held, end - 1)})
-        try:
-            response = client.request('PATCH', url, scope, expect=(202,), headers=headers, data=chunk, retry=False)
-            url = client.upload_location(response) if response.headers.get('Location') else url
-            before, held = held, _committed(response)
-            if held is None or held == end:
-                return url
-            if not before < held < end:
-                raise RegistryError('registry %s: upload session reports %d bytes after a chunk ending at %d'
-                                    % (client.host, held, end), registry=client.host)
-            continue  # took part of the chunk: send the rest
-        except RegistryError as exc:
-            if not isinstance(exc, BrokenTransferError) and exc.status != 416:
-                raise
-            if attempt >= client.retries:
-                raise
-            if isinstance(exc, BrokenTransferError):
-                client.backoff(attempt)
-            attempt += 1
-            url, held = _session_status(client, scope, url, start, end)
-            if held == end:
-                return url
+        response = client.request('PATCH', position.url, scope, expect=(202,), headers=headers, data=data[held - start:],
+                                  retry=False)
+        if response.headers.get('Location'):
+            position.url = client.upload_location(response)
+        now = _committed(response)
+        if now is None:
+            break
+        if not held < now <= end:
+            raise RegistryError('registry %s: upload session reports %d bytes after a chunk ending at %d'
+                                % (client.host, now, end), registry=client.host)
+        position.held = now
+    return position.url
 
 
 def _session_status(client, scope, url, start, end):

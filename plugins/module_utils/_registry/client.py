@@ -12,6 +12,7 @@ on what it reads. What to do with manifests lives elsewhere.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import tempfile
@@ -44,6 +45,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._image.referen
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.retry import (
     DEFAULT_MAX_RETRY_WAIT,
     RETRY_STATUSES,
+    Retrier,
     hinted_wait,
 )
 
@@ -89,6 +91,18 @@ class ResponseTooLargeError(RegistryError):
     """An answer longer than what the client reads for it."""
 
 
+_NO_SLOT = contextlib.nullcontext()
+
+
+def _is_request_error(exc):
+    return isinstance(exc, requests.exceptions.RequestException)
+
+
+def _asks_retry(response):
+    """An answer asking to be tried again (429, 5xx)."""
+    return response.status_code in RETRY_STATUSES
+
+
 def _error_details(response):
     """(code, message) from a distribution error body; tolerant of HTML and junk."""
     try:
@@ -105,7 +119,7 @@ class RegistryClient:
     """One registry host. Thread-safe: parallel workers share one client and its pool."""
 
     def __init__(self, host, credentials=None, validate_certs=True, ca_path=None, insecure=False,
-                 timeout=60, retries=3, pool_size=16, chunk_size=None, max_retry_wait=DEFAULT_MAX_RETRY_WAIT,
+                 timeout=60, retries=3, max_connections=16, chunk_size=None, max_retry_wait=DEFAULT_MAX_RETRY_WAIT,
                  max_layer_bytes=None):
         self.host = host
         self.credentials = credentials
@@ -135,7 +149,12 @@ class RegistryClient:
         # of the CPU of a 1,000-manifest audit; they are read once per host instead (_proxies_for, _verify).
         self.session.trust_env = False
         self._proxies = {}
-        adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=pool_size)
+        # At most max_connections requests to this registry wait for their answer at a time (_slot). A blob body
+        # is read after its slot is freed: a copy inside one registry then holds a GET's connection and a PUT's
+        # slot, and never waits for a slot while holding one (no deadlock). The pool keeps both kinds.
+        self.max_connections = max_connections
+        self._slots = threading.BoundedSemaphore(max_connections)
+        adapter = DeadlineAdapter(pool_connections=2, pool_maxsize=2 * max_connections)
         self.session.mount('https://', adapter)
         self.session.mount('http://', adapter)
         self.session.headers['User-Agent'] = 'imagefleet.registry'
@@ -155,7 +174,7 @@ class RegistryClient:
 
     def _probe(self, scheme):
         url = '%s://%s/v2/' % (scheme, self.host)
-        with Watch(self.deadline) as watch:
+        with self._slots, Watch(self.deadline) as watch:
             try:
                 response = self.session.get(url, verify=self._verify, proxies=self._proxies_for(url), timeout=self.timeout,
                                             stream=True)
@@ -195,24 +214,16 @@ class RegistryClient:
         with self._lock:
             if self._base:
                 return self._base
-            attempt = 0
-            while True:
-                try:
-                    response, scheme = self._detect_scheme()
-                except requests.exceptions.RequestException as exc:
-                    if attempt < self.retries:
-                        self._wait(attempt)
-                        attempt += 1
-                        continue
-                    if isinstance(exc, requests.exceptions.Timeout):
-                        raise self._fail('no answer within %s seconds (tried %d times)' % (self.timeout, attempt + 1))
-                    raise self._fail('cannot connect (tried %d times): %s' % (attempt + 1, _short(exc)))
-                if response.status_code in RETRY_STATUSES and attempt < self.retries:
-                    response.close()
-                    self._wait(attempt, response.headers.get('Retry-After'), status=response.status_code)
-                    attempt += 1
-                    continue
-                break
+            # What is retried is (response, scheme); a response asking for it is waited for as in _send.
+            retrier = Retrier(self.retries, lambda attempt, outcome: self._wait_after(
+                attempt, outcome if isinstance(outcome, Exception) else outcome[0]),
+                retry_error=_is_request_error, retry_result=lambda found: _asks_retry(found[0]))
+            try:
+                response, scheme = retrier.call(lambda _attempt: self._detect_scheme())
+            except requests.exceptions.RequestException as exc:
+                if isinstance(exc, requests.exceptions.Timeout):
+                    raise self._fail('no answer within %s seconds (tried %d times)' % (self.timeout, retrier.tries))
+                raise self._fail('cannot connect (tried %d times): %s' % (retrier.tries, _short(exc)))
             if response.status_code == 401:
                 self._challenge = parse_challenge(response.headers.get('WWW-Authenticate'))
             elif response.status_code != 200:
@@ -333,44 +344,44 @@ class RegistryClient:
         stream = kwargs.pop('stream', False)
         # An upload streamed from an iterator takes as long as its blob: only bodies in memory are timed.
         timed = isinstance(kwargs.get('data'), (bytes, str, dict, type(None)))
-        attempts = self.retries + 1 if retry else 1
-        for attempt in range(attempts):
-            last = attempt + 1 == attempts
+        # A certificate does not get better by asking again.
+        retrier = Retrier(self.retries if retry else 0, lambda attempt, outcome: self._wait_after(attempt, outcome, what),
+                          retry_error=lambda exc: _is_request_error(exc) and not isinstance(exc, requests.exceptions.SSLError),
+                          retry_result=_asks_retry)
+        try:
+            return retrier.call(lambda _attempt: self._send_once(method, url, what, session, limit, stream, timed, kwargs))
+        except ResponseTooLargeError as exc:
+            raise ResponseTooLargeError('registry %s: %s' % (self.host, exc.message), registry=self.host)
+        except requests.exceptions.RequestException as exc:
+            tries = ' (tried %d times)' % retrier.tries if retrier.tries > 1 else ''
+            if isinstance(exc, requests.exceptions.Timeout):
+                raise BrokenTransferError('registry %s: %s: no answer within %s seconds%s'
+                                          % (self.host, what, self.timeout, tries), registry=self.host)
+            raise BrokenTransferError('registry %s: %s failed%s: %s' % (self.host, what, tries, _short(exc)),
+                                      registry=self.host)
+
+    def _send_once(self, method, url, what, session, limit, stream, timed, kwargs):
+        """One try of _send: the response, its body read unless streamed, all within the deadline when timed.
+
+        A request to the registry itself holds one of its slots until then (not while a streamed body is read,
+        nor while waiting to try again); storage hosts it redirects to are not counted.
+        """
+        with (self._slots if session is None else _NO_SLOT), Watch(self.deadline if timed else None) as watch:
             try:
-                with Watch(self.deadline if timed else None) as watch:
-                    try:
-                        response = (session or self.session).request(method, url, verify=self._verify_for(url),
-                                                                     proxies=self._proxies_for(url), timeout=self.timeout,
-                                                                     stream=True, **kwargs)
-                        if not stream:
-                            _buffer(response, limit, '%s: the answer' % what)
-                    except requests.exceptions.RequestException:
-                        if watch.expired:
-                            raise self._deadline_error(what)
-                        raise
-                # A cut-off can also look like an answer that ended early (headers ended by the closed socket).
+                response = (session or self.session).request(method, url, verify=self._verify_for(url),
+                                                             proxies=self._proxies_for(url), timeout=self.timeout,
+                                                             stream=True, **kwargs)
+                if not stream:
+                    _buffer(response, limit, '%s: the answer' % what)
+            except requests.exceptions.RequestException:
                 if watch.expired:
-                    response.close()
                     raise self._deadline_error(what)
-            except ResponseTooLargeError as exc:
-                raise ResponseTooLargeError('registry %s: %s' % (self.host, exc.message), registry=self.host)
-            except requests.exceptions.RequestException as exc:
-                # A certificate does not get better by asking again.
-                if not last and not isinstance(exc, requests.exceptions.SSLError):
-                    self._wait(attempt)
-                    continue
-                tries = ' (tried %d times)' % attempts if attempts > 1 else ''
-                if isinstance(exc, requests.exceptions.Timeout):
-                    raise BrokenTransferError('registry %s: %s: no answer within %s seconds%s'
-                                              % (self.host, what, self.timeout, tries), registry=self.host)
-                raise BrokenTransferError('registry %s: %s failed%s: %s' % (self.host, what, tries, _short(exc)),
-                                          registry=self.host)
-            if response.status_code in RETRY_STATUSES and not last:
-                response.close()
-                self._wait(attempt, response.headers.get('Retry-After'), what, response.status_code)
-                continue
-            return response
-        raise AssertionError('unreachable')  # pragma: no cover
+                raise
+        # A cut-off can also look like an answer that ended early (headers ended by the closed socket).
+        if watch.expired:
+            response.close()
+            raise self._deadline_error(what)
+        return response
 
     def request(self, method, path_or_url, scope, expect=(200,), headers=None, retry=None, **kwargs):
         """Send with auth, retries and error mapping; return the response when its status is expected.
@@ -437,9 +448,22 @@ class RegistryClient:
         except requests.exceptions.RequestException as exc:
             raise BrokenTransferError('%s broke off while reading: %s' % (what, _short(exc)))
 
-    def backoff(self, attempt):
-        """Wait before trying again an operation that is retried above the request level (an upload)."""
+    def backoff(self, attempt, _outcome=None):
+        """Wait before trying again an operation that is retried above the request level (an upload):
+        a Retrier's wait."""
         self._wait(attempt)
+
+    def retrier(self, retry_error, retries=None):
+        """A Retrier for an operation above the request level: this registry's retries, its backoff between tries."""
+        return Retrier(self.retries if retries is None else retries, self.backoff, retry_error=retry_error)
+
+    def _wait_after(self, attempt, outcome, what='GET /v2/'):
+        """A Retrier's wait for requests: close a response thrown away, honour its Retry-After."""
+        if isinstance(outcome, Exception):
+            self._wait(attempt, what=what)
+            return
+        outcome.close()
+        self._wait(attempt, outcome.headers.get('Retry-After'), what, outcome.status_code)
 
     def _challenge_allows_renewal(self, response, scope):
         """After a 401 mid-run: learn the challenge / drop a stale token, and say whether to resend."""

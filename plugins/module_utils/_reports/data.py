@@ -123,23 +123,23 @@ def fleet_summary(records, namespace_depth=1):
     age = {}
     for key, tags in images.items():
         space = spaces.setdefault(namespace(key[1], namespace_depth), dict(_counter(STATE_KEYS), done_images=0))
-        is_legacy = any(legacy(r) for r in tags)
-        is_left = any(left(r) for r in tags)
+        any_legacy = any(legacy(r) for r in tags)
+        any_left = any(left(r) for r in tags)
         for bucket in (counts, space):
             bucket['tags'] += len(tags)
             bucket['images'] += 1
             bucket['legacy_tags'] += sum(1 for r in tags if legacy(r))
-            bucket['legacy_images'] += 1 if is_legacy else 0
+            bucket['legacy_images'] += 1 if any_legacy else 0
             bucket['left_tags'] += sum(1 for r in tags if left(r))
-            bucket['left_images'] += 1 if is_left else 0
-        if is_legacy:
-            space['done_images'] += 0 if is_left else 1
+            bucket['left_images'] += 1 if any_left else 0
+        if any_legacy:
+            space['done_images'] += 0 if any_left else 1
             year = _age_bucket(tags[0].get('created'))
             age[year] = age.get(year, 0) + 1
-        elif not is_left:
+        elif not any_left:
             continue
         for layer in tags[0].get('layers') or []:
-            layers['left' if is_left else 'done'][layer['digest']] = layer.get('size')
+            layers['left' if any_left else 'done'][layer['digest']] = layer.get('size')
             if layer.get('size') is None:
                 unsized.add(key)
     return {

@@ -12,13 +12,14 @@ the image_manifest_info facts of those references (_audit/image_info.py).
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
+from ansible_collections.imagefleet.registry.plugins.module_utils._escape import html_text
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.hosts import NOT_IN_REGISTRY
+from ansible_collections.imagefleet.registry.plugins.module_utils._reports.html import html_table, td
 from ansible_collections.imagefleet.registry.plugins.module_utils._reports.schemas import MappingIndex
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.workload_rewrite import replacement_text
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.workload_scan import INVALID, REFERENCE_FIELDS, RESOLVED, UNRESOLVED
@@ -127,37 +128,25 @@ def _where(row):
     return '%s:%s' % (row['source'], row['line']) if row['line'] else row['source']
 
 
-def _table(headers, rows):
-    esc = html.escape
-    out = ['<table><tr>%s</tr>' % ''.join('<th>%s</th>' % esc(h) for h in headers)]
-    for cells in rows:
-        out.append('<tr>%s</tr>' % ''.join(
-            '<td%s>%s</td>' % (' class="%s"' % esc(cls) if cls else '', '<code>%s</code>' % esc(text) if code else esc(text))
-            for text, cls, code in cells))
-    out.append('</table>')
-    return '\n'.join(out)
-
-
 def workloads_html_section(rows):
     """The body of the "Workloads referencing legacy images" section of audit.html (every value escaped)."""
-    esc = html.escape
     totals = workload_totals(rows)
-    out = ['<p>%s</p>' % esc('References: %d in %d files or objects. Schema 1: %d references in %d workloads. Unresolved (ARG, '
-                             'stage, template, chart default): %d. Invalid: %d. Format unknown: %d.' % (
-                                 totals['references'], totals['sources'], totals['legacy'], totals['legacy_workloads'],
-                                 totals['unresolved'], totals['invalid'], totals['unknown']))]
+    out = ['<p>%s</p>' % html_text('References: %d in %d files or objects. Schema 1: %d references in %d workloads. Unresolved '
+                                   '(ARG, stage, template, chart default): %d. Invalid: %d. Format unknown: %d.' % (
+                                       totals['references'], totals['sources'], totals['legacy'], totals['legacy_workloads'],
+                                       totals['unresolved'], totals['invalid'], totals['unknown']))]
     legacy = [row for row in rows if row['legacy']]
     if not legacy:
         out.append('<p>None: no workload references a schema 1 image.</p>')
     else:
-        out.append(_table(['Where', 'Kind', 'Workload', 'Container', 'Image', 'Switch to'], [
-            [(_where(r), None, True), (r['kind'], None, False), (r['workload'] or '-', None, False), (r['container'] or '-', None, False),
-             (r['image'], 'legacy', True),
-             (r['replacement'], 'done', True) if r['replacement'] else ('not converted yet', 'legacy', False)] for r in legacy]))
+        out.append(html_table(['Where', 'Kind', 'Workload', 'Container', 'Image', 'Switch to'], [
+            [td(_where(r), code=True), td(r['kind']), td(r['workload'] or '-'), td(r['container'] or '-'),
+             td(r['image'], 'legacy', code=True),
+             td(r['replacement'], 'done', code=True) if r['replacement'] else td('not converted yet', 'legacy')] for r in legacy]))
     problems = [row for row in rows if row['status'] != RESOLVED or not row['format']]
     if problems:
         out.append('<h3>Unresolved, invalid, or format unknown</h3>')
-        out.append(_table(['Where', 'Kind', 'Field', 'Image', 'Why'], [
-            [(_where(r), None, True), (r['kind'], None, False), (r['field'] or '-', None, False), (r['image'] or '-', None, True),
-             (r['message'] or r['status'], 'unknown', False)] for r in problems]))
+        out.append(html_table(['Where', 'Kind', 'Field', 'Image', 'Why'], [
+            [td(_where(r), code=True), td(r['kind']), td(r['field'] or '-'), td(r['image'] or '-', code=True),
+             td(r['message'] or r['status'], 'unknown')] for r in problems]))
     return '\n'.join(out)

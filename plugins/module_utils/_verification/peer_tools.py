@@ -21,6 +21,8 @@ import json
 import os
 import shutil
 import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, ManifestError
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import parse_manifest
@@ -56,18 +58,16 @@ def find_tools(tools, which):
     return paths
 
 
+@dataclass(frozen=True)
 class Access:
     """How a tool reaches one registry: TLS, CA, credentials, limits."""
 
-    __slots__ = ('tls_verify', 'ca_file', 'cert_dir', 'auth_dir', 'timeout', 'retries')
-
-    def __init__(self, tls_verify=True, ca_file=None, cert_dir=None, auth_dir=None, timeout=None, retries=None):
-        self.tls_verify = tls_verify
-        self.ca_file = ca_file
-        self.cert_dir = cert_dir
-        self.auth_dir = auth_dir
-        self.timeout = timeout
-        self.retries = retries
+    tls_verify: bool = True
+    ca_file: str | None = None
+    cert_dir: str | None = None
+    auth_dir: str | None = None
+    timeout: int | None = None
+    retries: int | None = None
 
     @property
     def auth_file(self):
@@ -128,20 +128,22 @@ def read_tool_manifest(tool, rc, out, err):
         raise ImagefleetError('%s printed no usable manifest: %s' % (tool, exc.message), tool=tool)
 
 
+@dataclass
 class PeerTools:
-    """The requested tools and what they see of destinations; one instance per module run, shared by threads."""
+    """The requested tools and what they see of destinations; one instance per module run, shared by threads.
 
-    def __init__(self, paths, registries, params, run_command, workdir, hide=None):
-        """paths: tool -> executable; params: the shared registry options; workdir: a private directory for
-        auth files and certificate directories; hide(secret) keeps a secret out of the task's output."""
-        self.paths = paths
-        self.registries = registries
-        self.params = params
-        self.run_command = run_command
-        self.workdir = workdir
-        self.hide = hide
-        self._access = {}
-        self._lock = threading.Lock()
+    paths: tool -> executable; params: the shared registry options; workdir: a private directory for
+    auth files and certificate directories; hide(secret) keeps a secret out of the task's output.
+    """
+
+    paths: dict[str, str]
+    registries: Any
+    params: dict[str, Any]
+    run_command: Callable[..., tuple[int, str, str]]
+    workdir: str
+    hide: Callable[[str], None] | None = None
+    _access: dict[str, Access] = field(default_factory=dict, init=False, repr=False)
+    _lock: Any = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def tools(self):

@@ -61,6 +61,7 @@ class FakeRegistry:
     retries = 2
     max_layer_bytes = None  # no cap on what a diff_id computation decompresses
     iter_body = staticmethod(RegistryClient.iter_body)
+    retrier = RegistryClient.retrier  # the real retry loop, over this fake's retries and backoff
 
     def __init__(self, host='reg.example', scheme='https'):
         self.host = host
@@ -215,7 +216,7 @@ class FakeRegistry:
         self.links.setdefault(repository, set()).add(digest)
         return True
 
-    def backoff(self, attempt):
+    def backoff(self, attempt, _outcome=None):
         self.waited.append(attempt)
 
     def close(self):

@@ -14,6 +14,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
     ManifestError,
     NotFoundError,
 )
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import RegistryOptions
 from ansible_collections.imagefleet.registry.plugins.plugin_utils._inventory_hosts import (
     RegistryEntry,
     all_format_groups,
@@ -49,10 +50,9 @@ class MadeRegistries(FakeRegistries):
 
     made = []
 
-    def __init__(self, params, pool_size=16):
+    def __init__(self, options):
         super().__init__(*CLIENTS.values())
-        self.params = params
-        self.pool_size = pool_size
+        self.options = options
         MadeRegistries.made.append(self)
 
 
@@ -96,14 +96,22 @@ def test_entry_from_option_names_unknown_keys():
         RegistryEntry.from_option({'repositories': ['*']})
 
 
-def test_entry_params_are_the_shared_module_options():
-    entry = RegistryEntry.from_option({'url': 'r.example:5000', 'username': 'u', 'password': 'p', 'insecure': True,
+def test_entry_options_are_its_own_over_the_plugin_defaults():
+    entry = RegistryEntry.from_option({'url': 'r.example:5000', 'username': 'u', 'password': 'pw-s3cret', 'insecure': True,
                                        'ca_path': '/ca.pem', 'validate_certs': None})
-    params = entry.params(auth_file='/cfg.json', timeout=5, retries=1)
-    assert params == {'username': 'u', 'password': 'p', 'registry_credentials': None, 'auth_file': '/cfg.json',
-                      'validate_certs': True, 'ca_path': '/ca.pem', 'insecure_registries': ['r.example:5000'],
-                      'timeout': 5, 'retries': 1}
-    assert RegistryEntry('r.example', auth_file='/own.json').params(auth_file='/cfg.json')['auth_file'] == '/own.json'
+    options = entry.options(RegistryOptions(auth_file='/cfg.json', timeout=5, retries=1))
+    assert options == RegistryOptions(username='u', password='pw-s3cret', auth_file='/cfg.json', validate_certs=True,
+                                      ca_path='/ca.pem', insecure_registries=('r.example:5000',), timeout=5, retries=1)
+    assert 'pw-s3cret' not in repr(options)
+    assert RegistryEntry('r.example', auth_file='/own.json').options(RegistryOptions(auth_file='/cfg.json')).auth_file == '/own.json'
+
+
+def test_walk_gives_each_pool_its_entry_options(registries):
+    walk([RegistryEntry('a.example:5000', username='u'), RegistryEntry('http://127.0.0.1:5001')],
+         defaults=RegistryOptions(timeout=9), registries_factory=registries)
+    first, second = (made.options for made in registries.made)
+    assert (first.username, first.timeout, first.insecure_registries) == ('u', 9, ())
+    assert (second.username, second.timeout, second.insecure_registries) == (None, 9, ('127.0.0.1:5001',))
 
 
 def test_walk_makes_one_summary_per_existing_tag(registries):
@@ -132,7 +140,7 @@ def test_walk_makes_one_summary_per_existing_tag(registries):
     odd = by_ref['a.example:5000/odd/artifact:1']
     assert (odd['format'], odd['digest']) == ('unknown', None)
     assert 'unknown media type' in odd['error']
-    assert [r.pool_size for r in registries.made] == [4, 4]
+    assert [r.options.max_connections for r in registries.made] == [4, 4]
     assert all(r.closed for r in registries.made)
     # The cached form is plain JSON.
     assert json.loads(json.dumps(found)) == found

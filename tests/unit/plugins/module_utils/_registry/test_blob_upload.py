@@ -16,9 +16,12 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._registry impo
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.blob_upload import CHUNKED, MONOLITHIC, RestartUpload, SizedBody
 from ansible_collections.imagefleet.registry.plugins.module_utils._notices import take
 from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils._registry.test_client import client, response
+# The scripted client's fixture, used through pytestmark below.
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils._registry.test_client import no_sleep  # noqa: F401 pylint: disable=unused-import
 
 DIGEST = 'sha256:' + 'b' * 64
 SESSION = {'Location': '/v2/a/blobs/uploads/u1'}
+pytestmark = pytest.mark.usefixtures('no_sleep')
 
 
 def accepted(held, location='/v2/a/blobs/uploads/u1?state=%d'):
@@ -76,6 +79,26 @@ def test_a_lost_session_restarts_the_blob():
                chunk_size=4, retries=1)
     with pytest.raises(blob_upload.BrokenTransferError, match='lost the upload session'):
         c.upload_blob('a', DIGEST, b'0123')
+
+
+def test_a_chunk_refused_for_its_offset_resumes_where_the_session_stands_without_waiting():
+    c = client([response(202, headers=SESSION), response(416),
+                response(204, headers={'Location': '/v2/a/blobs/uploads/u1?state=2', 'Range': '0-1'}),
+                accepted(4), response(201)], chunk_size=4)
+    waits = []
+    c.backoff = lambda attempt, outcome=None: waits.append(attempt)
+    assert c.upload_blob('a', DIGEST, b'0123')
+    assert [p[1]['headers']['Content-Range'] for p in sent(c, 'PATCH')] == ['0-3', '2-3']
+    assert waits == []
+
+
+def test_a_chunk_that_keeps_breaking_fails_after_its_retries():
+    broken = requests.exceptions.ConnectionError('reset')
+    still = response(204, headers={'Location': '/v2/a/blobs/uploads/u1?state=0', 'Range': '0-0'})
+    c = client([response(202, headers=SESSION), broken, still, broken], chunk_size=4, retries=1)
+    with pytest.raises(blob_upload.BrokenTransferError, match='reset'):
+        c.upload_blob('a', DIGEST, b'0123')
+    assert len(sent(c, 'PATCH')) == 2
 
 
 def test_patch_refused_sends_the_blob_in_one_put_into_the_same_session():

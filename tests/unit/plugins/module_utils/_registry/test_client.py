@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import threading
 
 import pytest
 import requests
@@ -215,10 +216,28 @@ def test_ca_path_is_passed_per_request():
     assert c.session.calls[0][2]['verify'] == '/tmp/ca.pem'
 
 
-def test_ping_retries_a_busy_registry():
-    c = client([response(503), response(200)], pinged=False)
+def test_ping_retries_a_busy_registry(no_sleep):
+    c = client([response(503, headers={'Retry-After': '4'}), response(200)], pinged=False)
     assert c.ping() == 'https://reg.example'
     assert len(c.session.calls) == 2
+    assert no_sleep == [4.0]
+
+
+def test_ping_names_its_tries_and_ends_with_the_last_answer():
+    c = client([requests.exceptions.ConnectionError('refused')] * 4, host='registry.example.com', pinged=False)
+    with pytest.raises(RegistryError, match=r'cannot connect \(tried 4 times\): refused'):
+        c.ping()
+    c = client([response(503)] * 4, pinged=False)
+    with pytest.raises(RegistryError, match='GET /v2/ answered HTTP 503'):
+        c.ping()
+    assert len(c.session.calls) == 4
+
+
+def test_a_certificate_error_mid_run_is_not_tried_again():
+    c = client([requests.exceptions.SSLError('certificate has expired')])
+    with pytest.raises(BrokenTransferError, match=r'GET /v2/a/manifests/1 failed: certificate has expired'):
+        c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert len(c.session.calls) == 1
 
 
 def test_losing_an_upload_race_to_an_identical_blob_is_fine():
@@ -437,3 +456,42 @@ def test_digest_and_size_headers_from_a_registry_are_checked():
     c = client([response(200, headers={'Docker-Content-Digest': 'sha256:../../x', 'Content-Length': 'junk',
                                        'Content-Type': 'text/plain\x1b'})])
     assert c.head_manifest('a', '1') == {'digest': None, 'media_type': 'text/plain\\x1b', 'size': None}
+
+
+def _counting(seen, lock, answer):
+    """A scripted step that stays in flight a moment, counting how many are in flight at once."""
+    def step(method, url, kwargs):
+        with lock:
+            seen['now'] += 1
+            seen['most'] = max(seen['most'], seen['now'])
+        threading.Event().wait(0.05)  # time.sleep is patched away (no_sleep)
+        with lock:
+            seen['now'] -= 1
+        return answer()
+    return step
+
+
+def test_max_connections_bounds_the_requests_in_flight_to_one_registry():
+    seen, lock = {'now': 0, 'most': 0}, threading.Lock()
+    c = client([_counting(seen, lock, lambda: response(200, MANIFEST))] * 8, max_connections=2)
+    threads = [threading.Thread(target=c.request, args=('GET', '/v2/a/manifests/%d' % n, 'scope')) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert len(c.session.calls) == 8 and seen['most'] == 2
+    # The pool keeps the slots' connections and those of blob bodies being read.
+    assert RegistryClient('reg.example', max_connections=3).session.get_adapter('https://reg.example/')._pool_maxsize == 6
+
+
+def test_a_blob_body_being_read_holds_no_slot_so_a_copy_inside_one_registry_cannot_wait_for_itself():
+    c = client([response(200, b'abc', {'Content-Length': '3'}),
+                response(202, headers={'Location': '/v2/b/blobs/uploads/u1'}), response(201)], max_connections=1)
+    blob = c.open_blob('a', 'sha256:' + 'b' * 64)
+    done = []
+    copy = threading.Thread(target=lambda: done.append(c.upload_blob('b', 'sha256:' + 'b' * 64,
+                                                                     c.iter_body(blob, 'blob'), size=3)))
+    copy.start()
+    copy.join(10)
+    assert done == [True]
+    assert [call[0] for call in c.session.calls] == ['GET', 'POST', 'PUT']

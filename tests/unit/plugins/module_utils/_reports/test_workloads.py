@@ -63,6 +63,13 @@ def test_csv_and_escaped_html_section():
     assert 'not converted yet' in section
 
 
+def test_html_section_shows_no_control_characters_from_a_workload():
+    rows = _rows()
+    rows[0] = dict(rows[0], workload='web\x1b[31m', container='a"b')
+    section = workloads_html_section(rows)
+    assert '\x1b' not in section and 'web\\x1b[31m' in section and 'a&quot;b' in section
+
+
 def test_directory_keeps_workloads_and_takes_replacements_from_the_mapping():
     previous = {'mapping.json': json.dumps(MAPPING)}
     files, facts = render_directory(previous, '2026-01-01T00:00:00Z', workloads=_rows())

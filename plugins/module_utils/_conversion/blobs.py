@@ -139,6 +139,11 @@ class BlobMover:
         blob was already linked, so a HEAD before it would only cost a request.
         """
         same_registry = source.client is dest.client and source.repository != dest.repository
+        if source.client is dest.client and source.repository == dest.repository and want_diff_id and not self.diff_ids.get(digest):
+            # In place: the read for the diff_id, checked against the digest, shows the blob is there.
+            diff_id = self.read_diff_id(dest, digest, stats)
+            stats.record(SKIPPED)
+            return SKIPPED, diff_id
         mounted = same_registry and dest.client.mount_blob(dest.repository, digest, source.repository)
         if mounted is True:
             outcome = MOUNTED

@@ -42,7 +42,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import parse_manifest
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
-from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import destination
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import destination, parse_reference
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import layers as schema1_layers
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import parse as schema1_parse
 
@@ -122,8 +122,12 @@ class ImageConverter:
     # -- public --------------------------------------------------------------
 
     def convert(self, src: ImageReference, dest: ImageReference, target_format: str, force: bool = False,
-                backup_tag: str | None = None) -> dict[str, Any]:
-        """Convert src to target_format at dest; return the per-image result dict."""
+                backup_tag: str | None = None, known: dict[str, Any] | None = None) -> tuple[dict[str, Any], Built | None]:
+        """Convert src to target_format at dest; return (the per-image result, what was built or found there).
+
+        known is what an audit found (digest, dest_exists, dest_digest, ...): trusted instead of asking again.
+        """
+        known = known or {}
         tag = destination(src, dest).tag
         src_client = self.registries.client(src)
         dest_client = self.registries.client(dest)
@@ -131,18 +135,25 @@ class ImageConverter:
             source = src_client.get_manifest(src.repository, src.ref)
         except NotFoundError:
             raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+        _check_audited(src, known, source.digest)
         _check_source(src, source)
         in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
         stats = TransferStats()
         job = _Job(Location(src_client, src.repository), Location(dest_client, dest.repository), PREDICT, stats)
-        existing = self._existing(job, tag)
+        if known.get('dest_exists') is False:
+            existing = None  # the audit found no destination: no request to find it again
+        elif in_place and src.ref == tag:
+            existing = source  # the tag just read
+        else:
+            existing = self._existing(job, tag)
+        facts = _Facts(src, dest.with_tag(tag), source, existing, target_format)
 
         predicted = None
         if existing is not None:
             self._learn_from(existing, job)
             predicted = self._build(job, source, target_format)
             if predicted is not None and predicted.digest == existing.digest:
-                return self._result(src, dest, tag, source, existing, predicted, False, stats, None, target_format)
+                return facts.result(predicted, False, stats), predicted
             if not (in_place or force):
                 raise ConflictError(
                     'destination %s:%s already holds %s (%s), which is not the %s conversion of source %s (%s)%s; '
@@ -156,14 +167,49 @@ class ImageConverter:
             # not read to predict a digest that needs their diff_ids.
             if predicted is None:
                 predicted = self._build(job, source, target_format)
-            return self._result(src, dest, tag, source, existing, predicted, True, stats, backup_tag, target_format)
+            return facts.result(predicted, True, stats, backup_tag=backup_tag), None
 
         job.mode = WRITE
         built = self._build(job, source, target_format)
         if existing is not None and backup_tag:
             self._backup(job, existing, backup_tag, force)
         self._push(job, built, tag)
-        return self._result(src, dest, tag, source, existing, built, True, stats, backup_tag, target_format)
+        return facts.result(built, True, stats, backup_tag=backup_tag, verified=True), built
+
+    def link(self, src: ImageReference, dest: ImageReference, known: dict[str, Any], force: bool, leader: dict[str, Any],
+             built: Built) -> dict[str, Any]:
+        """Give src's tag at dest the conversion already built for another tag of the same image (leader's result).
+
+        One HEAD checks that the source still has its audited digest; the blobs are mounted from the leader's
+        destination when the repository differs (copied when the registry does); then one manifest PUT.
+        """
+        tag = destination(src, dest).tag
+        head = self.registries.client(src).head_manifest(src.repository, src.ref)
+        if head is None:
+            raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+        _check_audited(src, known, head['digest'])
+        in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
+        before = {'format': known['dest_format'], 'digest': known.get('dest_digest')} if known['dest_exists'] else None
+        facts = _Facts(src, dest.with_tag(tag), None, None, leader['target_format'], src_digest=head['digest'],
+                       src_format=leader['src_format'], before=before, linked_from=leader['src'])
+        stats = TransferStats()
+        if before is not None:
+            if before['digest'] == built.digest:
+                return facts.result(built, False, stats)
+            if not (in_place or force):
+                raise ConflictError('destination %s:%s already holds %s (%s), which is not the %s conversion of source %s (%s), '
+                                    'which would be %s; set force to replace it' % (
+                                        dest.name, tag, before['digest'], before['format'], leader['target_format'], src,
+                                        head['digest'], built.digest), src_digest=head['digest'], dest_digest=before['digest'])
+        leader_dest = parse_reference(leader['dest'])
+        job = _Job(Location(self.registries.client(leader_dest), leader_dest.repository),
+                   Location(self.registries.client(dest), dest.repository), WRITE, stats)
+        if job.source.key == job.dest.key and leader['verified']:
+            job.verified.update(built.blobs)  # the leader's push found every one of them in this repository
+        else:
+            self._move(job, built.blobs, want_diff_id=False)
+        self._push(job, built, tag, upload_config=False)
+        return facts.result(built, True, stats, verified=True)
 
     # -- decisions -----------------------------------------------------------
 
@@ -281,19 +327,23 @@ class ImageConverter:
 
     # -- writing -------------------------------------------------------------
 
-    def _push(self, job, built, ref):
-        """Upload the new config, verify every referenced blob is present, push, read back."""
+    def _push(self, job, built, ref, upload_config=True):
+        """Upload the new config, verify every referenced blob is present, push, and check the digest the registry took.
+
+        The registry's Docker-Content-Digest answer to the PUT confirms it; one without that header (ECR, some
+        proxies) is read back.
+        """
         dest = job.dest
-        if built.config is not None:
+        if built.config is not None and upload_config:
             # A new config is almost never there already; re-sending a few KB is cheaper than asking first.
             dest.client.upload_blob(dest.repository, built.blobs[0], built.config)
             job.verified.add(built.blobs[0])
         reported = self._put_verified(job, built, ref)
-        back = dest.client.get_manifest(dest.repository, ref)
-        for digest in (reported, back.digest):
-            if digest and digest != built.digest:
-                raise DigestMismatchError('%s:%s reads back as %s, not the pushed %s' % (dest.key, ref, digest, built.digest),
-                                          expected=built.digest, actual=digest)
+        if reported is None:
+            reported = dest.client.get_manifest(dest.repository, ref).digest
+        if reported != built.digest:
+            raise DigestMismatchError('%s:%s reads back as %s, not the pushed %s' % (dest.key, ref, reported, built.digest),
+                                      expected=built.digest, actual=reported)
 
     @staticmethod
     def _put_verified(job, built, ref):
@@ -329,24 +379,73 @@ class ImageConverter:
         if current is None or current['digest'] != existing.digest:
             dest.client.put_manifest(dest.repository, backup_tag, existing.raw, existing.media_type)
 
-    # -- results -------------------------------------------------------------
 
-    @staticmethod
-    def _result(src, dest, tag, source, existing, target, changed, stats, backup_tag, target_format):
-        dest_digest = target.digest if target is not None else None
-        dest_format = converted_format(source.format, target_format)
-        dest_ref = dest.with_tag(tag)
-        before = {'format': existing.format, 'digest': existing.digest} if existing is not None else None
+
+def _check_audited(src, known, digest):
+    """Refuse to convert a source that changed since the audit: its record (and mapping) would name another image."""
+    if known.get('digest') and digest != known['digest']:
+        raise ConflictError('source %s is now %s, not %s as audited; audit again before converting it' % (src, digest, known['digest']),
+                            src_digest=digest)
+
+
+def knows_enough(known: dict[str, Any]) -> bool:
+    """Whether an audit record answers a check-mode run alone: the source's digest and format, the destination's state."""
+    if not known.get('digest') or known.get('src_format') not in mt.FORMATS or 'dest_exists' not in known:
+        return False
+    return not known['dest_exists'] or bool(known.get('dest_format'))
+
+
+def predict_from_audit(src: ImageReference, dest: ImageReference, target_format: str, known: dict[str, Any],
+                       force: bool) -> dict[str, Any]:
+    """The check-mode result of an audited image (knows_enough), without a request.
+
+    A destination in the converted format counts as done, as the audit's status says; one in another format
+    is a conflict unless in place or forced. The new digest stays unknown until layers are read.
+    """
+    tag = destination(src, dest).tag
+    in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
+    dest_format = converted_format(known['src_format'], target_format)
+    before = {'format': known['dest_format'], 'digest': known.get('dest_digest')} if known['dest_exists'] else None
+    facts = _Facts(src, dest.with_tag(tag), None, None, target_format, src_digest=known['digest'], src_format=known['src_format'],
+                   before=before)
+    if before is not None and before['format'] == dest_format:
+        return facts.result(None, False, TransferStats(), dest_digest=before['digest'])
+    if before is not None and not (in_place or force):
+        raise ConflictError('destination %s already holds %s (%s), which is not the %s conversion of source %s (%s); '
+                            'set force to replace it' % (dest.with_tag(tag), before['digest'], before['format'], target_format,
+                                                         src, known['digest']),
+                            src_digest=known['digest'], dest_digest=before['digest'])
+    return facts.result(None, True, TransferStats())
+
+
+class _Facts:
+    """What one image's result says, gathered as the conversion learns it."""
+
+    def __init__(self, src, dest, source, existing, target_format, src_digest=None, src_format=None, before=None, linked_from=None):
+        self.src = src
+        self.dest = dest
+        self.src_digest = source.digest if source is not None else src_digest
+        self.src_format = source.format if source is not None else src_format
+        self.before = {'format': existing.format, 'digest': existing.digest} if existing is not None else before
+        self.target_format = target_format
+        self.linked_from = linked_from
+
+    def result(self, target, changed, stats, backup_tag=None, verified=False, dest_digest=None):
+        dest_digest = target.digest if target is not None else dest_digest
+        dest_format = converted_format(self.src_format, self.target_format)
         result = {
-            'src': str(src),
-            'dest': str(dest_ref) + ('@' + dest_digest if dest_digest else ''),
-            'src_digest': source.digest,
-            'src_format': source.format,
+            'src': str(self.src),
+            'dest': str(self.dest),
+            'src_digest': self.src_digest,
+            'src_format': self.src_format,
             'dest_digest': dest_digest,
             'dest_format': dest_format,
+            'target_format': self.target_format,
             'changed': changed,
-            'backup': str(dest.with_tag(backup_tag)) if backup_tag and changed and existing is not None else None,
-            'diff': {'before': before, 'after': {'format': dest_format, 'digest': dest_digest}},
+            'verified': verified,
+            'linked_from': self.linked_from,
+            'backup': str(self.dest.with_tag(backup_tag)) if backup_tag and changed and self.before is not None else None,
+            'diff': {'before': self.before, 'after': {'format': dest_format, 'digest': dest_digest}},
         }
         result.update(stats.as_dict())
         return result

@@ -43,8 +43,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import parse_manifest
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import destination, parse_reference
-from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import layers as schema1_layers
-from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import parse as schema1_parse
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import checked_chain
 
 if TYPE_CHECKING:
     from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import ImageReference
@@ -88,24 +87,25 @@ class _Job:
         self.mode = mode
         self.stats = stats
         self.verified = set()  # blobs seen present at the destination by this job
+        self.chains = {}  # manifest digest -> its schema 1 layer chain, walked once
 
 
-def _layer_digests(manifest):
-    """Distinct layer blob digests, in order, that the target image will reference."""
+def _layer_digests(manifest, chain):
+    """Distinct layer blob digests, in order, that the target image will reference (chain: a schema 1 source's)."""
     if manifest.format == mt.FORMAT_V2S1:
-        digests = [entry['blob_sum'] for entry in schema1_layers(manifest.doc) if not entry['throwaway']]
+        digests = [entry['blob_sum'] for entry in chain if not entry['throwaway']]
     else:
         digests = [layer['digest'] for layer in manifest.doc['layers']]
     return list(dict.fromkeys(digests))
 
 
-def _check_source(src, source):
-    """Refuse a broken schema 1 source before anything is read or written, naming it."""
+def _checked_chain(src, source):
+    """The layer chain of a schema 1 source, walked once per image; a broken one is refused before anything is
+    read or written, naming it. None for other formats."""
     if source.format != mt.FORMAT_V2S1:
-        return
+        return None
     try:
-        schema1_parse(source.raw)
-        schema1_layers(source.doc)
+        return checked_chain(source.raw)
     except ManifestError as exc:
         raise ManifestError('source %s (%s) cannot be converted: %s' % (src, source.digest, exc.message), reference=str(src))
 
@@ -136,10 +136,11 @@ class ImageConverter:
         except NotFoundError:
             raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
         _check_audited(src, known, source.digest)
-        _check_source(src, source)
+        chain = _checked_chain(src, source)
         in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
         stats = TransferStats()
         job = _Job(Location(src_client, src.repository), Location(dest_client, dest.repository), PREDICT, stats)
+        job.chains[source.digest] = chain
         if known.get('dest_exists') is False:
             existing = None  # the audit found no destination: no request to find it again
         elif in_place and src.ref == tag:
@@ -252,7 +253,12 @@ class ImageConverter:
         route = plan(source.format, target_format)
         if source.is_list:
             return self._build_list(job, source, target_format, route)
-        layers = _layer_digests(source)
+        chain = None
+        if source.format == mt.FORMAT_V2S1:
+            if source.digest not in job.chains:  # a schema 1 child of a list
+                job.chains[source.digest] = _checked_chain(source.digest, source)
+            chain = job.chains[source.digest]
+        layers = _layer_digests(source, chain)
         if source.format != mt.FORMAT_V2S1:
             # Descriptor sizes bound each blob read (a registry cannot stream a layer without end).
             for descriptor in [source.doc['config']] + source.doc['layers']:
@@ -268,7 +274,7 @@ class ImageConverter:
             facts = self._layer_facts(job, layers)
             if facts is None:
                 return None
-            config, raw = schema1_to_v2s2(source.doc, *facts)
+            config, raw = schema1_to_v2s2(source.doc, *facts, chain=chain)
             if route == 'v2s1->oci':
                 config, raw = v2s2_to_oci(json.loads(raw), config)
         media_type = json.loads(raw)['mediaType']

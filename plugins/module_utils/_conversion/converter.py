@@ -21,7 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats, read_config
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.formats import (
     converted_format,
     index_to_list,
@@ -35,6 +35,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.fo
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.digest import sha256_digest
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import (
     ConflictError,
+    ConversionError,
     DigestMismatchError,
     ManifestError,
     NotFoundError,
@@ -236,15 +237,15 @@ class ImageConverter:
                 continue
             layers = manifest.doc['layers']
             for layer in layers:
-                self.mover.sizes[layer['digest']] = layer.get('size')
+                self.mover.learn(layer['digest'], size=layer.get('size'))
             try:
-                config = json.loads(self._config_bytes(job.dest, manifest))
+                config = json.loads(read_config(job.dest, manifest.doc['config']['digest']))
                 diff_ids = config['rootfs']['diff_ids'] or []
             except (NotFoundError, DigestMismatchError, ValueError, KeyError, TypeError):
                 continue
             if len(diff_ids) == len(layers):
                 for layer, diff_id in zip(layers, diff_ids):
-                    self.mover.diff_ids.put(layer['digest'], diff_id)
+                    self.mover.learn(layer['digest'], diff_id=diff_id)
 
     # -- building ------------------------------------------------------------
 
@@ -262,14 +263,14 @@ class ImageConverter:
         if source.format != mt.FORMAT_V2S1:
             # Descriptor sizes bound each blob read (a registry cannot stream a layer without end).
             for descriptor in [source.doc['config']] + source.doc['layers']:
-                self.mover.sizes.setdefault(descriptor['digest'], descriptor.get('size'))
+                self.mover.learn(descriptor['digest'], size=descriptor.get('size'))
         if route == 'copy':
             blobs = [source.doc['config']['digest']] + layers
             self._move(job, blobs, want_diff_id=False)
             return Built(source.raw, source.media_type, blobs, digest=source.digest)
         if route in _IMAGE_CONVERSIONS:
             self._move(job, layers, want_diff_id=False)
-            config, raw = _IMAGE_CONVERSIONS[route](source.doc, self._config_bytes(job.source, source))
+            config, raw = _IMAGE_CONVERSIONS[route](source.doc, read_config(job.source, source.doc['config']['digest']))
         else:
             facts = self._layer_facts(job, layers)
             if facts is None:
@@ -297,13 +298,13 @@ class ImageConverter:
 
     def _layer_facts(self, job, layers):
         """(diff_ids, sizes) by blob for a schema 1 conversion (moving blobs in WRITE mode); None if unknown in PREDICT."""
-        diff_ids = self.mover.diff_ids
         if job.mode == PREDICT:
-            if any(diff_ids.get(d) is None or self.mover.sizes.get(d) is None for d in layers):
-                return None
-        else:
-            self._move(job, layers, want_diff_id=True)
-        return dict((d, diff_ids.get(d)) for d in layers), dict((d, self.mover.sizes[d]) for d in layers)
+            return self.mover.facts(layers)
+        self._move(job, layers, want_diff_id=True)
+        facts = self.mover.facts(layers)
+        if facts is None:
+            raise ConversionError('no diff_id or size known for a layer of %s after moving it' % job.dest.key)
+        return facts
 
     def _move(self, job, digests, want_diff_id):
         """In WRITE mode, copy each blob and verify it is at the destination, recording the size it reports."""
@@ -312,24 +313,10 @@ class ImageConverter:
 
         def one(digest):
             self.mover.copy(job.source, job.dest, digest, job.stats, want_diff_id=want_diff_id)
-            if self.mover.sizes.get(digest) is None:
-                # Mounted and not read: the size (which the v2s2 manifest carries) comes from the destination.
-                size = job.dest.client.blob_size(job.dest.repository, digest)
-                if size is None:
-                    raise RegistryError('blob %s is not present in %s after the copy' % (digest, job.dest.key),
-                                        registry=job.dest.client.host, digest=digest)
-                self.mover.sizes[digest] = size
+            self.mover.confirm_size(job.dest, digest)
             job.verified.add(digest)
 
         map_ordered(one, digests, self.blob_parallel)
-
-    def _config_bytes(self, location, manifest):
-        config = manifest.doc['config']
-        raw = location.client.get_blob_bytes(location.repository, config['digest'], mt.MAX_MANIFEST_BYTES)
-        if sha256_digest(raw) != config['digest']:
-            raise DigestMismatchError('config blob %s in %s is corrupt' % (config['digest'], location.key),
-                                      digest=config['digest'])
-        return raw
 
     # -- writing -------------------------------------------------------------
 

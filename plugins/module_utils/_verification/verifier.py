@@ -14,10 +14,10 @@ from __future__ import annotations
 import json
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats
-from ansible_collections.imagefleet.registry.plugins.module_utils._image.digest import is_digest, sha256_digest
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats, read_config
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.digest import is_digest
 from ansible_collections.imagefleet.registry.plugins.module_utils._escape import printable
-from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, NotFoundError
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import DigestMismatchError, ImagefleetError, NotFoundError
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import TARGET_FORMATS, converted_format, target_of
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import destination, parse_reference
@@ -229,10 +229,10 @@ class Verifier:
         layers = doc['layers']
         config_digest = doc['config']['digest']
         try:
-            raw = client.get_blob_bytes(repository, config_digest, mt.MAX_MANIFEST_BYTES)
+            raw = read_config(Location(client, repository), config_digest)
         except NotFoundError:
             return ['config blob %s is missing' % config_digest]
-        if sha256_digest(raw) != config_digest:
+        except DigestMismatchError:
             return ['config blob %s does not match its digest' % config_digest]
         try:
             config = json.loads(raw)
@@ -263,7 +263,7 @@ class Verifier:
         """digest -> diff_id of each distinct layer, streamed and hashed once per run."""
         location = Location(client, repository)
         for layer in layers:  # descriptor sizes bound each read
-            self._mover.sizes.setdefault(layer['digest'], layer.get('size'))
+            self._mover.learn(layer['digest'], size=layer.get('size'))
         digests = list(dict.fromkeys(layer['digest'] for layer in layers))
         diff_ids = map_ordered(lambda digest: self._mover.read_diff_id(location, digest, self._reads), digests, self.blob_parallel)
         return dict(zip(digests, diff_ids))
@@ -271,8 +271,7 @@ class Verifier:
     def _source_facts(self, src_ref, source):
         if source.format == mt.FORMAT_V2S1:
             return semantics_of_schema1(source.doc)
-        client = self.registries.client(src_ref)
-        raw = client.get_blob_bytes(src_ref.repository, source.doc['config']['digest'], mt.MAX_MANIFEST_BYTES)
+        raw = read_config(Location(self.registries.client(src_ref), src_ref.repository), source.doc['config']['digest'])
         return semantics_of_config(json.loads(raw))
 
 

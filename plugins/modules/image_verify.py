@@ -65,9 +65,10 @@ options:
     default: true
   parallel:
     description:
-      - How many images are verified at the same time.
+      - How many images are verified at the same time. Verifying is mostly waiting on registries (HEAD requests and
+        small reads), so this is well above the CPU count.
     type: int
-    default: 8
+    default: 16
   tools:
     description:
       - Peer tools that must read each existing destination the way this module does. A tool that fails, prints
@@ -213,7 +214,7 @@ def main():
             format=dict(type='str', choices=['v2s2', 'oci'], default='v2s2'),
             deep=dict(type='bool', default=False),
             fail_on_problems=dict(type='bool', default=True),
-            parallel=dict(type='int', default=8),
+            parallel=dict(type='int', default=16),
             tools=dict(type='list', elements='str', choices=list(TOOLS), default=[]),
         ),
         supports_check_mode=True,

@@ -21,11 +21,13 @@ description:
     diff_ids are reused from the destination's own config.
   - Safe - the source is never modified. A destination tag that holds anything else is left alone and the image fails
     with both digests named, unless O(force=true). Every blob read is verified against its digest, no manifest is
-    pushed before every blob it references is present at the destination, and the pushed manifest is read back and
-    its digest checked.
+    pushed before every blob it references is present at the destination, and the registry must confirm the pushed
+    manifest's digest (in its answer to the push; a registry that does not send it is read back).
   - Fast - layers stream from source to destination and are never held in memory; diff_ids are computed while bytes
     pass and once per compressed digest per task; blobs already at the destination are skipped, blobs in another
-    repository of the same registry are mounted; blobs and images move concurrently.
+    repository of the same registry are mounted; blobs and images move concurrently. Given audit records, a schema 1
+    image converted within one registry costs 9 requests (7 in place), and each further tag of an image already
+    converted in the same call costs 2.
 author:
   - imagefleet team (@imagefleet)
 extends_documentation_fragment:

@@ -77,11 +77,12 @@ def _group_key(request):
     return request['src_ref'].registry, content, request['format']
 
 
-def group_requests(requests: list[dict[str, Any]]) -> tuple[list[int], dict[int, int]]:
-    """(indexes to convert, {index of a tag to link: index of the conversion it reuses})."""
+def group_requests(requests: list[dict[str, Any]], todo: list[int]) -> tuple[list[int], dict[int, int]]:
+    """Of the requests at indexes todo: (indexes to convert, {index of a tag to link: index of the conversion it reuses})."""
     first: dict[Any, int] = {}
     leaders, followers = [], {}
-    for index, request in enumerate(requests):
+    for index in todo:
+        request = requests[index]
         key = _group_key(request)
         if key is not None and key in first and 'dest_exists' in request['known']:
             followers[index] = first[key]
@@ -116,24 +117,21 @@ def convert_all(registries: Registries, requests: list[dict[str, Any]], parallel
     results: list[dict[str, Any] | None] = [None] * len(requests)
     built = {}
 
-    def guarded(request, work):
+    def guarded(request, work, *args):
         try:
-            result = work()
+            result = work(*args)
             result['failed'] = False
         except ImagefleetError as exc:
             if raise_errors:
                 raise
-            result = dict(error_result(exc), src=request['src'], dest=str(request['dest_ref']), target_format=request['format'],
-                          changed=False, failed=True, verified=False, linked_from=None)
+            result = dict(src_digest=None, src_format=None, dest_digest=None, dest_format=None, backup=None)
+            result.update(error_result(exc))  # a conflict names the digests it saw
+            result.update(src=request['src'], dest=str(request['dest_ref']), target_format=request['format'], changed=False,
+                          failed=True, verified=False, linked_from=None)
         return result
 
     def convert(index):
         request = requests[index]
-        if check_mode and knows_enough(request['known']):
-            # The audit's answer, without a request: a check over thousands of records stays cheap.
-            results[index] = guarded(request, lambda: predict_from_audit(request['src_ref'], request['dest_ref'], request['format'],
-                                                                         request['known'], request['force']))
-            return
 
         def work():
             result, target = converter.convert(request['src_ref'], request['dest_ref'], request['format'], force=request['force'],
@@ -148,10 +146,16 @@ def convert_all(registries: Registries, requests: list[dict[str, Any]], parallel
         if results[leader]['failed'] or check_mode or built.get(leader) is None:
             convert(index)  # nothing to reuse: a conversion of its own
             return
-        results[index] = guarded(request, lambda: converter.link(request['src_ref'], request['dest_ref'], request['known'],
-                                                                 request['force'], results[leader], built[leader]))
+        results[index] = guarded(request, converter.link, request['src_ref'], request['dest_ref'], request['known'], request['force'],
+                                 results[leader], built[leader])
 
-    leaders, followers = group_requests(requests)
+    if check_mode:
+        # The audit's answer where it knows enough: no request, no thread; a check over thousands of records stays cheap.
+        for index, request in enumerate(requests):
+            if knows_enough(request['known']):
+                results[index] = guarded(request, predict_from_audit, request['src_ref'], request['dest_ref'], request['format'],
+                                         request['known'], request['force'])
+    leaders, followers = group_requests(requests, [index for index, result in enumerate(results) if result is None])
     map_ordered(convert, leaders, parallel)
     map_ordered(link, sorted(followers.items()), parallel)
     return results, summarize(results)  # type: ignore[arg-type]

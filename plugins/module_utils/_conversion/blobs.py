@@ -118,6 +118,7 @@ class BlobMover:
     def __init__(self) -> None:
         self._diff_ids = DiffIdCache()
         self._sizes: dict[str, int] = {}  # digest -> size, as descriptors, registries or streams told
+        self._read_at: set[tuple[str, str]] = set()  # (repository key, digest) read whole and verified there
 
     def learn(self, digest: str, size: int | None = None, diff_id: str | None = None) -> None:
         """Record a blob's size (from a descriptor: it bounds every later read) and diff_id (from a config) if not known."""
@@ -171,6 +172,7 @@ class BlobMover:
             diff_id = hasher.finish()
             stats.record(None, read=hasher.size)
             self._sizes[digest] = hasher.size
+            self._read_at.add((location.key, digest))
             self._diff_ids.put(digest, diff_id)
             return diff_id
 
@@ -185,10 +187,12 @@ class BlobMover:
         """
         same_registry = source.client is dest.client and source.repository != dest.repository
         if source.client is dest.client and source.repository == dest.repository and want_diff_id and not self._diff_ids.get(digest):
-            # In place: the read for the diff_id, checked against the digest, shows the blob is there.
+            # In place: the read for the diff_id, checked against the digest, shows the blob is there
+            # (unless another image read it elsewhere meanwhile: then a HEAD below asks).
             diff_id = self.read_diff_id(dest, digest, stats)
-            stats.record(SKIPPED)
-            return SKIPPED, diff_id
+            if (dest.key, digest) in self._read_at:
+                stats.record(SKIPPED)
+                return SKIPPED, diff_id
         mounted = same_registry and dest.client.mount_blob(dest.repository, digest, source.repository)
         if mounted is True:
             outcome = MOUNTED

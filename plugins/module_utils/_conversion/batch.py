@@ -158,4 +158,5 @@ def convert_all(registries: Registries, requests: list[dict[str, Any]], parallel
     leaders, followers = group_requests(requests, [index for index, result in enumerate(results) if result is None])
     map_ordered(convert, leaders, parallel)
     map_ordered(link, sorted(followers.items()), parallel)
-    return results, summarize(results)  # type: ignore[arg-type]
+    done = [result for result in results if result is not None]  # every index was filled
+    return done, summarize(done)

@@ -135,9 +135,13 @@ class BlobMover:
 
     def facts(self, digests: list[str]) -> tuple[dict[str, str], dict[str, int]] | None:
         """(diff_id by digest, size by digest) of every digest, or None while any is unknown."""
-        if any(self._diff_ids.get(d) is None or self._sizes.get(d) is None for d in digests):
-            return None
-        return dict((d, self._diff_ids.get(d)) for d in digests), dict((d, self._sizes[d]) for d in digests)
+        diff_ids = {}
+        for digest in digests:
+            diff_id = self._diff_ids.get(digest)
+            if diff_id is None or digest not in self._sizes:
+                return None
+            diff_ids[digest] = diff_id
+        return diff_ids, dict((digest, self._sizes[digest]) for digest in digests)
 
     def confirm_size(self, location: Location, digest: str) -> None:
         """Learn the size of a blob present at location that no descriptor or read told (a mounted schema 1 layer)."""

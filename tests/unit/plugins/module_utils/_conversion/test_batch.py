@@ -351,3 +351,18 @@ def test_a_rerun_of_linked_tags_pushes_nothing(registry, registries):
     results, summary = run(registries, done)
     assert summary['unchanged'] == 3 and registry.count('put_manifest') == 3
     assert 'put_manifest' not in calls_since(registry, mark) and 'open_blob' not in calls_since(registry, mark)
+
+
+def test_in_place_a_layer_another_image_read_meanwhile_is_still_checked_here(registry):
+    from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats
+    base = push_schema1(registry, 'fleet/a', '1', contents=('base',)).doc['fsLayers'][0]['blobSum']
+    push_schema1(registry, 'fleet/b', '1', contents=('base',))
+    mover = BlobMover()
+    mover.read_diff_id(Location(registry, 'fleet/a'), base, TransferStats())
+    here = Location(registry, 'fleet/b')
+    real_get = mover._diff_ids.get
+    answers = iter([None])  # copy() looks before the other read lands; read_diff_id then finds it cached
+    mover._diff_ids.get = lambda digest: next(answers, real_get(digest))
+    mark = len(registry.calls)
+    assert mover.copy(here, here, base, TransferStats(), want_diff_id=True)[0] == 'skipped'
+    assert [call[0] for call in registry.calls[mark:]] == ['blob_size']

@@ -56,7 +56,7 @@ options:
     type: str
   format:
     description:
-      - Target format, and the default of O(images[].target_format). For a manifest list or OCI index source, V(v2s2)
+      - Target format, and the default of C(target_format) in O(images). For a manifest list or OCI index source, V(v2s2)
         means a Docker manifest list of v2s2 images and V(oci) an OCI index of OCI images.
     type: str
     choices: [v2s2, oci]
@@ -88,7 +88,7 @@ options:
       - Tags that share an image (audit records with the same C(image_key), else the same C(digest), and the same
         target format; C(dest_exists) known; no C(backup_tag)) convert once; every other tag gets the converted manifest with one HEAD of its source and one
         manifest PUT (after mounting the blobs when its destination repository differs), and its result names the
-        tag it reused in RV(images[].linked_from).
+        tag it reused in C(linked_from).
       - Images convert concurrently (O(parallel)); one failing image does not stop the others. The task fails at the
         end if any failed, naming them, and RV(images) holds every image's result.
     type: list
@@ -249,7 +249,7 @@ summary:
   sample: {images: 53, converted: 53, unchanged: 0, failed: 0, linked: 52, blobs_uploaded: 0, blobs_mounted: 3,
            blobs_skipped: 2, bytes_uploaded: 0, bytes_read: 4194304}
 failures:
-  description: One line per failed image, C(<src>: <why>), with anything the registry sent escaped.
+  description: "One line per failed image, C(<src>: <why>), with anything the registry sent escaped."
   returned: always
   type: list
   elements: str

@@ -163,7 +163,7 @@ summary:
   type: dict
   sample: {verified: 10, ok: 9, bad: 1}
 problems:
-  description: Every problem of every image, one line each, C(<dest>: <problem>), with anything a registry sent escaped.
+  description: "Every problem of every image, one line each, C(<dest>: <problem>), with anything a registry sent escaped."
   returned: always
   type: list
   elements: str

@@ -373,7 +373,6 @@ class ImageConverter:
             dest.client.put_manifest(dest.repository, backup_tag, existing.raw, existing.media_type)
 
 
-
 def _check_audited(src, known, digest):
     """Refuse to convert a source that changed since the audit: its record (and mapping) would name another image."""
     if known.get('digest') and digest != known['digest']:

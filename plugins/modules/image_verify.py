@@ -30,25 +30,19 @@ extends_documentation_fragment:
 options:
   images:
     description:
-      - The images to verify.
+      - The images to verify - M(imagefleet.registry.image_convert) results (RV(imagefleet.registry.image_convert#module:images))
+        or audit records as they are (other keys are ignored), or C({dest, src, target_format, dest_digest}).
+      - C(dest) (required) - the destination reference. Without a tag, the tag of C(src) is used, as
+        M(imagefleet.registry.image_convert) writes it (V(latest) without a source).
+      - C(src) - the source it was converted from, to compare the semantic config with. Optional.
+      - C(target_format) - V(v2s2) or V(oci), the format this destination must be in (defaults to O(format)).
+        B(Deprecated) 0.1 form - an item without C(target_format) whose C(format) is V(v2s2) or V(oci) means the target
+        format; with C(target_format) given, C(format) is the source's format and is not used here.
+      - C(dest_digest) - the digest the conversion pushed; the destination must still be exactly that manifest. It is
+        checked first and every other check still runs.
     type: list
     elements: dict
     required: true
-    suboptions:
-      dest:
-        description:
-          - The destination image reference to verify.
-          - Without a tag, the tag of O(images[].src) is used, as M(imagefleet.registry.image_convert) writes it
-            (V(latest) without a source).
-        type: str
-        required: true
-      src:
-        description: The source it was converted from, to compare the semantic config with. Optional.
-        type: str
-      format:
-        description: The target format of this image (defaults to O(format)).
-        type: str
-        choices: [v2s2, oci]
   format:
     description:
       - The format destinations must be in. A manifest list or OCI index source must stay a list, of this format's
@@ -71,9 +65,10 @@ options:
     default: true
   parallel:
     description:
-      - How many images are verified at the same time.
+      - How many images are verified at the same time. Verifying is mostly waiting on registries (HEAD requests and
+        small reads), so this is well above the CPU count.
     type: int
-    default: 8
+    default: 16
   tools:
     description:
       - Peer tools that must read each existing destination the way this module does. A tool that fails, prints
@@ -102,11 +97,11 @@ EXAMPLES = r'''
         dest: new.example.com/team/app:1
       - src: old.example.com/team/api:2
         dest: new.example.com/team/api:2
-        format: oci
+        target_format: oci
 
-- name: Re-hash every layer against its diff_id, report without failing
+- name: Re-hash every layer of what image_convert pushed, report without failing
   imagefleet.registry.image_verify:
-    images: "{{ plan.images }}"
+    images: "{{ converted.images | rejectattr('failed') | list }}"
     deep: true
     fail_on_problems: false
   register: verified
@@ -117,9 +112,9 @@ EXAMPLES = r'''
       - dest: new.example.com/team/app:1
     tools: [skopeo, crane]
 
-- name: The bad ones
+- name: The bad ones, one line per problem
   ansible.builtin.debug:
-    msg: "{{ verified.images | rejectattr('ok') | map(attribute='problems') | list }}"
+    msg: "{{ verified.summary.bad }} of {{ verified.summary.verified }} bad: {{ verified.problems }}"
 '''
 
 RETURN = r'''
@@ -163,10 +158,16 @@ images:
         skopeo: {format: v2s2, digest: "sha256:6c3c...", schema_version: 2,
                  media_type: application/vnd.docker.distribution.manifest.v2+json}
 summary:
-  description: Counts - C(total), C(ok) and C(bad).
+  description: Counts - C(verified) (images verified), C(ok) and C(bad).
   returned: always
   type: dict
-  sample: {total: 10, ok: 9, bad: 1}
+  sample: {verified: 10, ok: 9, bad: 1}
+problems:
+  description: "Every problem of every image, one line each, C(<dest>: <problem>), with anything a registry sent escaped."
+  returned: always
+  type: list
+  elements: str
+  sample: ["registry.example.com/app:1: is still Docker schema 1 (v2s1), not v2s2"]
 '''
 
 from ansible.module_utils.basic import AnsibleModule
@@ -195,11 +196,11 @@ def verify(module):
     registries = Registries(RegistryOptions.from_params(params))
     try:
         peers = peer_tools(module, registries)
-        images, summary = verify_all(registries, params['images'], params['format'], params['deep'], params['parallel'],
-                                     peers=peers)
+        images, summary, problems = verify_all(registries, params['images'], params['format'], params['deep'], params['parallel'],
+                                               peers=peers)
     finally:
         registries.close()
-    result = {'changed': False, 'images': images, 'summary': summary}
+    result = {'changed': False, 'images': images, 'summary': summary, 'problems': problems}
     if summary['bad'] and params['fail_on_problems']:
         result.update(failed=True, msg=failure_message(images))
     return result
@@ -208,15 +209,12 @@ def verify(module):
 def main():
     module = AnsibleModule(
         argument_spec=registry_argspec(
-            images=dict(type='list', elements='dict', required=True, options=dict(
-                dest=dict(type='str', required=True),
-                src=dict(type='str'),
-                format=dict(type='str', choices=['v2s2', 'oci']),
-            )),
+            # Results and records carry more keys than verifying reads: items are checked by parse_items.
+            images=dict(type='list', elements='dict', required=True),
             format=dict(type='str', choices=['v2s2', 'oci'], default='v2s2'),
             deep=dict(type='bool', default=False),
             fail_on_problems=dict(type='bool', default=True),
-            parallel=dict(type='int', default=8),
+            parallel=dict(type='int', default=16),
             tools=dict(type='list', elements='str', choices=list(TOOLS), default=[]),
         ),
         supports_check_mode=True,

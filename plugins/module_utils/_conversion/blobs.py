@@ -15,7 +15,9 @@ import threading
 from typing import TYPE_CHECKING
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.hashing import BlobHasher, hashing_iter
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.media_types import MAX_MANIFEST_BYTES
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.blob_upload import RestartUpload
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import RegistryError
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.client import BrokenTransferError
 
 if TYPE_CHECKING:
@@ -86,6 +88,16 @@ class TransferStats:
         }
 
 
+def read_config(location: Location, digest: str) -> bytes:
+    """A config blob, read whole (capped at the manifest size limit) and checked against its digest: the one way the
+    converter and the verifier read configs."""
+    raw = location.client.get_blob_bytes(location.repository, digest, MAX_MANIFEST_BYTES)
+    hasher = BlobHasher(digest, want_diff_id=False)
+    hasher.update(raw)
+    hasher.finish()  # DigestMismatchError naming the blob when it does not match
+    return raw
+
+
 def _stream(location, digest, hasher, response=None, size=None):
     """Chunks of a source blob, hashed on the way, never more than size bytes (its descriptor's, when known);
     the response is closed however iteration ends."""
@@ -97,26 +109,64 @@ def _stream(location, digest, hasher, response=None, size=None):
 
 
 class BlobMover:
-    """Copies blobs and computes diff_ids for one run; safe to share between threads."""
+    """Copies blobs and computes diff_ids for one run; safe to share between threads.
+
+    It owns what is known of each blob (its size and its diff_id): callers tell it what manifests and
+    configs say (learn) and ask (size_of, diff_id_of, facts); copies and reads record what they see.
+    """
 
     def __init__(self) -> None:
-        self.diff_ids = DiffIdCache()
-        self.sizes: dict[str, int | None] = {}  # digest -> size, as registries reported or streams counted
+        self._diff_ids = DiffIdCache()
+        self._sizes: dict[str, int] = {}  # digest -> size, as descriptors, registries or streams told
+        self._read_at: set[tuple[str, str]] = set()  # (repository key, digest) read whole and verified there
+
+    def learn(self, digest: str, size: int | None = None, diff_id: str | None = None) -> None:
+        """Record a blob's size (from a descriptor: it bounds every later read) and diff_id (from a config) if not known."""
+        if size is not None and digest not in self._sizes:
+            self._sizes[digest] = size
+        if diff_id and self._diff_ids.get(digest) is None:
+            self._diff_ids.put(digest, diff_id)
+
+    def size_of(self, digest: str) -> int | None:
+        return self._sizes.get(digest)
+
+    def diff_id_of(self, digest: str) -> str | None:
+        return self._diff_ids.get(digest)
+
+    def facts(self, digests: list[str]) -> tuple[dict[str, str], dict[str, int]] | None:
+        """(diff_id by digest, size by digest) of every digest, or None while any is unknown."""
+        diff_ids = {}
+        for digest in digests:
+            diff_id = self._diff_ids.get(digest)
+            if diff_id is None or digest not in self._sizes:
+                return None
+            diff_ids[digest] = diff_id
+        return diff_ids, dict((digest, self._sizes[digest]) for digest in digests)
+
+    def confirm_size(self, location: Location, digest: str) -> None:
+        """Learn the size of a blob present at location that no descriptor or read told (a mounted schema 1 layer)."""
+        if digest in self._sizes:
+            return
+        size = location.client.blob_size(location.repository, digest)
+        if size is None:
+            raise RegistryError('blob %s is not present in %s after the copy' % (digest, location.key),
+                                registry=location.client.host, digest=digest)
+        self._sizes[digest] = size
 
     def read_diff_id(self, location: Location, digest: str, stats: TransferStats) -> str:
         """diff_id of a blob, from the cache or by streaming it once (verified against its digest)."""
-        cached = self.diff_ids.get(digest)
+        cached = self._diff_ids.get(digest)
         if cached:
             return cached
-        with self.diff_ids.lock(digest):
-            cached = self.diff_ids.get(digest)
+        with self._diff_ids.lock(digest):
+            cached = self._diff_ids.get(digest)
             if cached:
                 return cached
             attempts = location.client.retries + 1
             for attempt in range(attempts):
                 hasher = BlobHasher(digest, want_diff_id=True, max_uncompressed=location.client.max_layer_bytes)
                 try:
-                    for _chunk in _stream(location, digest, hasher, size=self.sizes.get(digest)):
+                    for _chunk in _stream(location, digest, hasher, size=self._sizes.get(digest)):
                         pass
                     break
                 except BrokenTransferError:
@@ -125,8 +175,9 @@ class BlobMover:
                     location.client.backoff(attempt)
             diff_id = hasher.finish()
             stats.record(None, read=hasher.size)
-            self.sizes[digest] = hasher.size
-            self.diff_ids.put(digest, diff_id)
+            self._sizes[digest] = hasher.size
+            self._read_at.add((location.key, digest))
+            self._diff_ids.put(digest, diff_id)
             return diff_id
 
     def copy(self, source: Location, dest: Location, digest: str, stats: TransferStats,
@@ -139,6 +190,13 @@ class BlobMover:
         blob was already linked, so a HEAD before it would only cost a request.
         """
         same_registry = source.client is dest.client and source.repository != dest.repository
+        if source.client is dest.client and source.repository == dest.repository and want_diff_id and not self._diff_ids.get(digest):
+            # In place: the read for the diff_id, checked against the digest, shows the blob is there
+            # (unless another image read it elsewhere meanwhile: then a HEAD below asks).
+            diff_id = self.read_diff_id(dest, digest, stats)
+            if (dest.key, digest) in self._read_at:
+                stats.record(SKIPPED)
+                return SKIPPED, diff_id
         mounted = same_registry and dest.client.mount_blob(dest.repository, digest, source.repository)
         if mounted is True:
             outcome = MOUNTED
@@ -149,7 +207,7 @@ class BlobMover:
             size = dest.client.blob_size(dest.repository, digest)
             if size is None:
                 return UPLOADED, self._upload(source, dest, digest, stats, want_diff_id)
-            self.sizes[digest] = size
+            self._sizes[digest] = size
             outcome = SKIPPED
         stats.record(outcome)
         return outcome, self.read_diff_id(dest, digest, stats) if want_diff_id else None
@@ -161,7 +219,7 @@ class BlobMover:
         starts over with a fresh hasher, so the digest and diff_id are always computed from
         bytes that were actually sent. A switch of upload protocol costs one re-read, no try.
         """
-        want_diff_id = want_diff_id and not self.diff_ids.get(digest)
+        want_diff_id = want_diff_id and not self._diff_ids.get(digest)
         attempts = dest.client.retries + 1
         committed = False
         attempt = switched = 0
@@ -171,8 +229,8 @@ class BlobMover:
             try:
                 response = source.client.open_blob(source.repository, digest)
                 declared = response.headers.get('Content-Length')
-                size = int(declared) if declared and declared.isdigit() else self.sizes.get(digest)
-                committed = dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher, response, self.sizes.get(digest)),
+                size = int(declared) if declared and declared.isdigit() else self._sizes.get(digest)
+                committed = dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher, response, self._sizes.get(digest)),
                                                     size=size, session_url=session_url)
                 break
             except RestartUpload:
@@ -194,9 +252,9 @@ class BlobMover:
         if not committed:
             # A concurrent writer's copy is there; our stream may have stopped part-way.
             stats.record(SKIPPED)
-            return self.read_diff_id(dest, digest, stats) if want_diff_id else self.diff_ids.get(digest)
-        diff_id = hasher.finish() if want_diff_id else self.diff_ids.get(digest)
-        self.diff_ids.put(digest, diff_id)
-        self.sizes[digest] = hasher.size
+            return self.read_diff_id(dest, digest, stats) if want_diff_id else self._diff_ids.get(digest)
+        diff_id = hasher.finish() if want_diff_id else self._diff_ids.get(digest)
+        self._diff_ids.put(digest, diff_id)
+        self._sizes[digest] = hasher.size
         stats.record(UPLOADED, uploaded=hasher.size, read=hasher.size)
         return diff_id

@@ -21,7 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats, read_config
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.formats import (
     converted_format,
     index_to_list,
@@ -35,6 +35,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.fo
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.digest import sha256_digest
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import (
     ConflictError,
+    ConversionError,
     DigestMismatchError,
     ManifestError,
     NotFoundError,
@@ -42,9 +43,8 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import parse_manifest
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
-from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import destination
-from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import layers as schema1_layers
-from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import parse as schema1_parse
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import destination, parse_reference
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import checked_chain
 
 if TYPE_CHECKING:
     from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import ImageReference
@@ -88,24 +88,25 @@ class _Job:
         self.mode = mode
         self.stats = stats
         self.verified = set()  # blobs seen present at the destination by this job
+        self.chains = {}  # manifest digest -> its schema 1 layer chain, walked once
 
 
-def _layer_digests(manifest):
-    """Distinct layer blob digests, in order, that the target image will reference."""
+def _layer_digests(manifest, chain):
+    """Distinct layer blob digests, in order, that the target image will reference (chain: a schema 1 source's)."""
     if manifest.format == mt.FORMAT_V2S1:
-        digests = [entry['blob_sum'] for entry in schema1_layers(manifest.doc) if not entry['throwaway']]
+        digests = [entry['blob_sum'] for entry in chain if not entry['throwaway']]
     else:
         digests = [layer['digest'] for layer in manifest.doc['layers']]
     return list(dict.fromkeys(digests))
 
 
-def _check_source(src, source):
-    """Refuse a broken schema 1 source before anything is read or written, naming it."""
+def _checked_chain(src, source):
+    """The layer chain of a schema 1 source, walked once per image; a broken one is refused before anything is
+    read or written, naming it. None for other formats."""
     if source.format != mt.FORMAT_V2S1:
-        return
+        return None
     try:
-        schema1_parse(source.raw)
-        schema1_layers(source.doc)
+        return checked_chain(source.raw)
     except ManifestError as exc:
         raise ManifestError('source %s (%s) cannot be converted: %s' % (src, source.digest, exc.message), reference=str(src))
 
@@ -122,8 +123,12 @@ class ImageConverter:
     # -- public --------------------------------------------------------------
 
     def convert(self, src: ImageReference, dest: ImageReference, target_format: str, force: bool = False,
-                backup_tag: str | None = None) -> dict[str, Any]:
-        """Convert src to target_format at dest; return the per-image result dict."""
+                backup_tag: str | None = None, known: dict[str, Any] | None = None) -> tuple[dict[str, Any], Built | None]:
+        """Convert src to target_format at dest; return (the per-image result, what was built or found there).
+
+        known is what an audit found (digest, dest_exists, dest_digest, ...): trusted instead of asking again.
+        """
+        known = known or {}
         tag = destination(src, dest).tag
         src_client = self.registries.client(src)
         dest_client = self.registries.client(dest)
@@ -131,18 +136,26 @@ class ImageConverter:
             source = src_client.get_manifest(src.repository, src.ref)
         except NotFoundError:
             raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
-        _check_source(src, source)
+        _check_audited(src, known, source.digest)
+        chain = _checked_chain(src, source)
         in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
         stats = TransferStats()
         job = _Job(Location(src_client, src.repository), Location(dest_client, dest.repository), PREDICT, stats)
-        existing = self._existing(job, tag)
+        job.chains[source.digest] = chain
+        if known.get('dest_exists') is False:
+            existing = None  # the audit found no destination: no request to find it again
+        elif in_place and src.ref == tag:
+            existing = source  # the tag just read
+        else:
+            existing = self._existing(job, tag)
+        facts = _Facts(src, dest.with_tag(tag), source, existing, target_format)
 
         predicted = None
         if existing is not None:
             self._learn_from(existing, job)
             predicted = self._build(job, source, target_format)
             if predicted is not None and predicted.digest == existing.digest:
-                return self._result(src, dest, tag, source, existing, predicted, False, stats, None, target_format)
+                return facts.result(predicted, False, stats), predicted
             if not (in_place or force):
                 raise ConflictError(
                     'destination %s:%s already holds %s (%s), which is not the %s conversion of source %s (%s)%s; '
@@ -156,14 +169,49 @@ class ImageConverter:
             # not read to predict a digest that needs their diff_ids.
             if predicted is None:
                 predicted = self._build(job, source, target_format)
-            return self._result(src, dest, tag, source, existing, predicted, True, stats, backup_tag, target_format)
+            return facts.result(predicted, True, stats, backup_tag=backup_tag), None
 
         job.mode = WRITE
         built = self._build(job, source, target_format)
         if existing is not None and backup_tag:
             self._backup(job, existing, backup_tag, force)
         self._push(job, built, tag)
-        return self._result(src, dest, tag, source, existing, built, True, stats, backup_tag, target_format)
+        return facts.result(built, True, stats, backup_tag=backup_tag, verified=True), built
+
+    def link(self, src: ImageReference, dest: ImageReference, known: dict[str, Any], force: bool, leader: dict[str, Any],
+             built: Built) -> dict[str, Any]:
+        """Give src's tag at dest the conversion already built for another tag of the same image (leader's result).
+
+        One HEAD checks that the source still has its audited digest; the blobs are mounted from the leader's
+        destination when the repository differs (copied when the registry does); then one manifest PUT.
+        """
+        tag = destination(src, dest).tag
+        head = self.registries.client(src).head_manifest(src.repository, src.ref)
+        if head is None:
+            raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+        _check_audited(src, known, head['digest'])
+        in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
+        before = {'format': known['dest_format'], 'digest': known.get('dest_digest')} if known['dest_exists'] else None
+        facts = _Facts(src, dest.with_tag(tag), None, None, leader['target_format'], src_digest=head['digest'],
+                       src_format=leader['src_format'], before=before, linked_from=leader['src'])
+        stats = TransferStats()
+        if before is not None:
+            if before['digest'] == built.digest:
+                return facts.result(built, False, stats)
+            if not (in_place or force):
+                raise ConflictError('destination %s:%s already holds %s (%s), which is not the %s conversion of source %s (%s), '
+                                    'which would be %s; set force to replace it' % (
+                                        dest.name, tag, before['digest'], before['format'], leader['target_format'], src,
+                                        head['digest'], built.digest), src_digest=head['digest'], dest_digest=before['digest'])
+        leader_dest = parse_reference(leader['dest'])
+        job = _Job(Location(self.registries.client(leader_dest), leader_dest.repository),
+                   Location(self.registries.client(dest), dest.repository), WRITE, stats)
+        if job.source.key == job.dest.key and leader['verified']:
+            job.verified.update(built.blobs)  # the leader's push found every one of them in this repository
+        else:
+            self._move(job, built.blobs, want_diff_id=False)
+        self._push(job, built, tag, upload_config=False)
+        return facts.result(built, True, stats, verified=True)
 
     # -- decisions -----------------------------------------------------------
 
@@ -189,15 +237,15 @@ class ImageConverter:
                 continue
             layers = manifest.doc['layers']
             for layer in layers:
-                self.mover.sizes[layer['digest']] = layer.get('size')
+                self.mover.learn(layer['digest'], size=layer.get('size'))
             try:
-                config = json.loads(self._config_bytes(job.dest, manifest))
+                config = json.loads(read_config(job.dest, manifest.doc['config']['digest']))
                 diff_ids = config['rootfs']['diff_ids'] or []
             except (NotFoundError, DigestMismatchError, ValueError, KeyError, TypeError):
                 continue
             if len(diff_ids) == len(layers):
                 for layer, diff_id in zip(layers, diff_ids):
-                    self.mover.diff_ids.put(layer['digest'], diff_id)
+                    self.mover.learn(layer['digest'], diff_id=diff_id)
 
     # -- building ------------------------------------------------------------
 
@@ -206,23 +254,28 @@ class ImageConverter:
         route = plan(source.format, target_format)
         if source.is_list:
             return self._build_list(job, source, target_format, route)
-        layers = _layer_digests(source)
+        chain = None
+        if source.format == mt.FORMAT_V2S1:
+            if source.digest not in job.chains:  # a schema 1 child of a list
+                job.chains[source.digest] = _checked_chain(source.digest, source)
+            chain = job.chains[source.digest]
+        layers = _layer_digests(source, chain)
         if source.format != mt.FORMAT_V2S1:
             # Descriptor sizes bound each blob read (a registry cannot stream a layer without end).
             for descriptor in [source.doc['config']] + source.doc['layers']:
-                self.mover.sizes.setdefault(descriptor['digest'], descriptor.get('size'))
+                self.mover.learn(descriptor['digest'], size=descriptor.get('size'))
         if route == 'copy':
             blobs = [source.doc['config']['digest']] + layers
             self._move(job, blobs, want_diff_id=False)
             return Built(source.raw, source.media_type, blobs, digest=source.digest)
         if route in _IMAGE_CONVERSIONS:
             self._move(job, layers, want_diff_id=False)
-            config, raw = _IMAGE_CONVERSIONS[route](source.doc, self._config_bytes(job.source, source))
+            config, raw = _IMAGE_CONVERSIONS[route](source.doc, read_config(job.source, source.doc['config']['digest']))
         else:
             facts = self._layer_facts(job, layers)
             if facts is None:
                 return None
-            config, raw = schema1_to_v2s2(source.doc, *facts)
+            config, raw = schema1_to_v2s2(source.doc, *facts, chain=chain)
             if route == 'v2s1->oci':
                 config, raw = v2s2_to_oci(json.loads(raw), config)
         media_type = json.loads(raw)['mediaType']
@@ -245,13 +298,13 @@ class ImageConverter:
 
     def _layer_facts(self, job, layers):
         """(diff_ids, sizes) by blob for a schema 1 conversion (moving blobs in WRITE mode); None if unknown in PREDICT."""
-        diff_ids = self.mover.diff_ids
         if job.mode == PREDICT:
-            if any(diff_ids.get(d) is None or self.mover.sizes.get(d) is None for d in layers):
-                return None
-        else:
-            self._move(job, layers, want_diff_id=True)
-        return dict((d, diff_ids.get(d)) for d in layers), dict((d, self.mover.sizes[d]) for d in layers)
+            return self.mover.facts(layers)
+        self._move(job, layers, want_diff_id=True)
+        facts = self.mover.facts(layers)
+        if facts is None:
+            raise ConversionError('no diff_id or size known for a layer of %s after moving it' % job.dest.key)
+        return facts
 
     def _move(self, job, digests, want_diff_id):
         """In WRITE mode, copy each blob and verify it is at the destination, recording the size it reports."""
@@ -260,40 +313,30 @@ class ImageConverter:
 
         def one(digest):
             self.mover.copy(job.source, job.dest, digest, job.stats, want_diff_id=want_diff_id)
-            if self.mover.sizes.get(digest) is None:
-                # Mounted and not read: the size (which the v2s2 manifest carries) comes from the destination.
-                size = job.dest.client.blob_size(job.dest.repository, digest)
-                if size is None:
-                    raise RegistryError('blob %s is not present in %s after the copy' % (digest, job.dest.key),
-                                        registry=job.dest.client.host, digest=digest)
-                self.mover.sizes[digest] = size
+            self.mover.confirm_size(job.dest, digest)
             job.verified.add(digest)
 
         map_ordered(one, digests, self.blob_parallel)
 
-    def _config_bytes(self, location, manifest):
-        config = manifest.doc['config']
-        raw = location.client.get_blob_bytes(location.repository, config['digest'], mt.MAX_MANIFEST_BYTES)
-        if sha256_digest(raw) != config['digest']:
-            raise DigestMismatchError('config blob %s in %s is corrupt' % (config['digest'], location.key),
-                                      digest=config['digest'])
-        return raw
-
     # -- writing -------------------------------------------------------------
 
-    def _push(self, job, built, ref):
-        """Upload the new config, verify every referenced blob is present, push, read back."""
+    def _push(self, job, built, ref, upload_config=True):
+        """Upload the new config, verify every referenced blob is present, push, and check the digest the registry took.
+
+        The registry's Docker-Content-Digest answer to the PUT confirms it; one without that header (ECR, some
+        proxies) is read back.
+        """
         dest = job.dest
-        if built.config is not None:
+        if built.config is not None and upload_config:
             # A new config is almost never there already; re-sending a few KB is cheaper than asking first.
             dest.client.upload_blob(dest.repository, built.blobs[0], built.config)
             job.verified.add(built.blobs[0])
         reported = self._put_verified(job, built, ref)
-        back = dest.client.get_manifest(dest.repository, ref)
-        for digest in (reported, back.digest):
-            if digest and digest != built.digest:
-                raise DigestMismatchError('%s:%s reads back as %s, not the pushed %s' % (dest.key, ref, digest, built.digest),
-                                          expected=built.digest, actual=digest)
+        if reported is None:
+            reported = dest.client.get_manifest(dest.repository, ref).digest
+        if reported != built.digest:
+            raise DigestMismatchError('%s:%s reads back as %s, not the pushed %s' % (dest.key, ref, reported, built.digest),
+                                      expected=built.digest, actual=reported)
 
     @staticmethod
     def _put_verified(job, built, ref):
@@ -329,24 +372,72 @@ class ImageConverter:
         if current is None or current['digest'] != existing.digest:
             dest.client.put_manifest(dest.repository, backup_tag, existing.raw, existing.media_type)
 
-    # -- results -------------------------------------------------------------
 
-    @staticmethod
-    def _result(src, dest, tag, source, existing, target, changed, stats, backup_tag, target_format):
-        dest_digest = target.digest if target is not None else None
-        dest_format = converted_format(source.format, target_format)
-        dest_ref = dest.with_tag(tag)
-        before = {'format': existing.format, 'digest': existing.digest} if existing is not None else None
+def _check_audited(src, known, digest):
+    """Refuse to convert a source that changed since the audit: its record (and mapping) would name another image."""
+    if known.get('digest') and digest != known['digest']:
+        raise ConflictError('source %s is now %s, not %s as audited; audit again before converting it' % (src, digest, known['digest']),
+                            src_digest=digest)
+
+
+def knows_enough(known: dict[str, Any]) -> bool:
+    """Whether an audit record answers a check-mode run alone: the source's digest and format, the destination's state."""
+    if not known.get('digest') or known.get('src_format') not in mt.FORMATS or 'dest_exists' not in known:
+        return False
+    return not known['dest_exists'] or bool(known.get('dest_format'))
+
+
+def predict_from_audit(src: ImageReference, dest: ImageReference, target_format: str, known: dict[str, Any],
+                       force: bool) -> dict[str, Any]:
+    """The check-mode result of an audited image (knows_enough), without a request.
+
+    A destination in the converted format counts as done, as the audit's status says; one in another format
+    is a conflict unless in place or forced. The new digest stays unknown until layers are read.
+    """
+    tag = destination(src, dest).tag
+    in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
+    dest_format = converted_format(known['src_format'], target_format)
+    before = {'format': known['dest_format'], 'digest': known.get('dest_digest')} if known['dest_exists'] else None
+    facts = _Facts(src, dest.with_tag(tag), None, None, target_format, src_digest=known['digest'], src_format=known['src_format'],
+                   before=before)
+    if before is not None and before['format'] == dest_format:
+        return facts.result(None, False, TransferStats(), dest_digest=before['digest'])
+    if before is not None and not (in_place or force):
+        raise ConflictError('destination %s already holds %s (%s), which is not the %s conversion of source %s (%s); '
+                            'set force to replace it' % (dest.with_tag(tag), before['digest'], before['format'], target_format,
+                                                         src, known['digest']),
+                            src_digest=known['digest'], dest_digest=before['digest'])
+    return facts.result(None, True, TransferStats())
+
+
+class _Facts:
+    """What one image's result says, gathered as the conversion learns it."""
+
+    def __init__(self, src, dest, source, existing, target_format, src_digest=None, src_format=None, before=None, linked_from=None):
+        self.src = src
+        self.dest = dest
+        self.src_digest = source.digest if source is not None else src_digest
+        self.src_format = source.format if source is not None else src_format
+        self.before = {'format': existing.format, 'digest': existing.digest} if existing is not None else before
+        self.target_format = target_format
+        self.linked_from = linked_from
+
+    def result(self, target, changed, stats, backup_tag=None, verified=False, dest_digest=None):
+        dest_digest = target.digest if target is not None else dest_digest
+        dest_format = converted_format(self.src_format, self.target_format)
         result = {
-            'src': str(src),
-            'dest': str(dest_ref) + ('@' + dest_digest if dest_digest else ''),
-            'src_digest': source.digest,
-            'src_format': source.format,
+            'src': str(self.src),
+            'dest': str(self.dest),
+            'src_digest': self.src_digest,
+            'src_format': self.src_format,
             'dest_digest': dest_digest,
             'dest_format': dest_format,
+            'target_format': self.target_format,
             'changed': changed,
-            'backup': str(dest.with_tag(backup_tag)) if backup_tag and changed and existing is not None else None,
-            'diff': {'before': before, 'after': {'format': dest_format, 'digest': dest_digest}},
+            'verified': verified,
+            'linked_from': self.linked_from,
+            'backup': str(self.dest.with_tag(backup_tag)) if backup_tag and changed and self.before is not None else None,
+            'diff': {'before': self.before, 'after': {'format': dest_format, 'digest': dest_digest}},
         }
         result.update(stats.as_dict())
         return result

@@ -124,13 +124,13 @@ def schema1_config(chain, diff_ids):
     return marshal(members)
 
 
-def schema1_to_v2s2(doc, diff_ids_by_blob, sizes_by_blob):
+def schema1_to_v2s2(doc, diff_ids_by_blob, sizes_by_blob, chain=None):
     """(config_bytes, manifest_bytes) of the schema 2 image skopeo makes from schema 1 manifest doc.
 
     diff_ids_by_blob and sizes_by_blob map each non-throwaway blobSum to its
-    diff_id and its size at the destination.
+    diff_id and its size at the destination; chain is doc's layer chain when the caller has walked it already.
     """
-    chain = schema1_layers(doc)
+    chain = chain if chain is not None else schema1_layers(doc)
     descriptors = []
     diff_ids = []
     for entry in chain:

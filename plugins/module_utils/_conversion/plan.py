@@ -24,6 +24,15 @@ NEEDS_CONVERSION = 'needs_conversion'
 DONE = 'done'
 
 
+def target_of(item, default):
+    """The target format of an image_convert or image_verify item: its target_format; else, in the deprecated 0.1 form,
+    a `format` that is a target format (with target_format present, `format` is the source's audited format)."""
+    target = item.get('target_format')
+    if target is None and item.get('format') in TARGET_FORMATS:
+        target = item['format']
+    return target or default
+
+
 def derive_dest(src, dest_registry=None, dest_prefix=None):
     """The destination of src under a rule: same repository path (and tag) below dest_prefix or on dest_registry.
 
@@ -128,7 +137,8 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
 def apply_conversions(records, conversions):
     """Records as they stand after image_convert ran (not in check mode): converted destinations are done.
 
-    conversions are image_convert's per-image results; failed ones leave their record as it was.
+    conversions are image_convert's per-image results (dest a plain reference; a 0.1 result's 'ref@digest'
+    is still understood); failed ones leave their record as it was.
     """
     done = dict(((c['src'], c['dest'].split('@')[0]), c) for c in conversions or [] if not c.get('failed') and c.get('dest_digest'))
     updated = []

@@ -92,13 +92,8 @@ def _v1_fields(text, index):
     return fields
 
 
-def parse(raw):
-    """Parse and check a schema 1 manifest's shape; return the document (a dict).
-
-    Checks what containers/image needs before it can convert: the JSON shape,
-    schemaVersion 1, fsLayers and history of equal non-zero length, valid
-    blobSums and v1Compatibility strings holding JSON objects.
-    """
+def _shape(raw):
+    """The document of a schema 1 manifest whose JSON shape is right (v1Compatibility strings not yet read)."""
     try:
         doc = json.loads(raw)
     except ValueError as exc:
@@ -124,8 +119,25 @@ def parse(raw):
         text = entry.get('v1Compatibility') if isinstance(entry, dict) else None
         if not isinstance(text, str):
             raise ManifestError('history[%d].v1Compatibility is missing or not a string' % index)
-        _v1_fields(text, index)
     return doc
+
+
+def parse(raw):
+    """Parse and check a schema 1 manifest's shape; return the document (a dict).
+
+    Checks what containers/image needs before it can convert: the JSON shape,
+    schemaVersion 1, fsLayers and history of equal non-zero length, valid
+    blobSums and v1Compatibility strings holding JSON objects.
+    """
+    doc = _shape(raw)
+    for index, entry in enumerate(doc['history']):
+        _v1_fields(entry['v1Compatibility'], index)
+    return doc
+
+
+def checked_chain(raw):
+    """parse() and layers() in one walk: the layer chain of a schema 1 manifest, every check of both applied once."""
+    return layers(_shape(raw))
 
 
 def layers(doc):

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats
-from ansible_collections.imagefleet.registry.plugins.module_utils._image.digest import is_digest, sha256_digest
-from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, NotFoundError
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats, read_config
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.digest import is_digest
+from ansible_collections.imagefleet.registry.plugins.module_utils._escape import printable
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import DigestMismatchError, ImagefleetError, NotFoundError
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import converted_format
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import TARGET_FORMATS, converted_format, target_of
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import destination, parse_reference
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1 import layers as schema1_layers
 
@@ -147,14 +148,14 @@ class Verifier:
         self._mover = BlobMover()
         self._reads = TransferStats()
 
-    def verify(self, dest, target_format, src=None):
+    def verify(self, dest, target_format, src=None, dest_digest=None):
         """The result for one destination: reference, src, ok, format, digest, problems, layers_checked,
-        layers_rehashed, tools."""
+        layers_rehashed, tools. With dest_digest (what a conversion pushed), the destination must still be exactly that."""
         ref = destination(src, dest) if src else parse_reference(dest)
         result = {'reference': str(ref), 'src': src, 'ok': False, 'format': None, 'digest': None, 'problems': [],
                   'layers_checked': 0, 'layers_rehashed': 0, 'tools': {}}
         try:
-            self._verify(result, ref, target_format, parse_reference(src) if src else None)
+            self._verify(result, ref, target_format, parse_reference(src) if src else None, dest_digest)
         except ImagefleetError as exc:
             result['problems'].append(exc.message)
         if self.peers is not None and result['format']:
@@ -173,7 +174,7 @@ class Verifier:
             result['tools'][tool] = tool_facts(seen)
             result['problems'].extend(tool_problems(tool, seen, result['format'], result['digest']))
 
-    def _verify(self, result, ref, target_format, src_ref):
+    def _verify(self, result, ref, target_format, src_ref, dest_digest):
         client = self.registries.client(ref)
         try:
             manifest = client.get_manifest(ref.repository, ref.ref)
@@ -181,14 +182,18 @@ class Verifier:
             result['problems'].append('does not exist')
             return
         result['format'], result['digest'] = manifest.format, manifest.digest
+        if dest_digest and manifest.digest != dest_digest:
+            # Checked first; the other checks still run, on what the tag holds now.
+            result['problems'].append('is %s, not %s as converted: the tag changed since' % (manifest.digest, dest_digest))
         source = None
         if src_ref is not None:
             try:
                 source = self.registries.client(src_ref).get_manifest(src_ref.repository, src_ref.ref)
             except NotFoundError:
                 result['problems'].append('its source %s does not exist, so it cannot be compared' % src_ref)
-        result['problems'].extend(format_problems(manifest.format, target_format, source.format if source else None))
-        if result['problems']:
+        wrong_format = format_problems(manifest.format, target_format, source.format if source else None)
+        result['problems'].extend(wrong_format)
+        if wrong_format or (src_ref is not None and source is None):
             return
         if manifest.is_list:
             self._verify_list(result, client, ref, manifest, src_ref, source)
@@ -224,10 +229,10 @@ class Verifier:
         layers = doc['layers']
         config_digest = doc['config']['digest']
         try:
-            raw = client.get_blob_bytes(repository, config_digest, mt.MAX_MANIFEST_BYTES)
+            raw = read_config(Location(client, repository), config_digest)
         except NotFoundError:
             return ['config blob %s is missing' % config_digest]
-        if sha256_digest(raw) != config_digest:
+        except DigestMismatchError:
             return ['config blob %s does not match its digest' % config_digest]
         try:
             config = json.loads(raw)
@@ -258,7 +263,7 @@ class Verifier:
         """digest -> diff_id of each distinct layer, streamed and hashed once per run."""
         location = Location(client, repository)
         for layer in layers:  # descriptor sizes bound each read
-            self._mover.sizes.setdefault(layer['digest'], layer.get('size'))
+            self._mover.learn(layer['digest'], size=layer.get('size'))
         digests = list(dict.fromkeys(layer['digest'] for layer in layers))
         diff_ids = map_ordered(lambda digest: self._mover.read_diff_id(location, digest, self._reads), digests, self.blob_parallel)
         return dict(zip(digests, diff_ids))
@@ -266,24 +271,41 @@ class Verifier:
     def _source_facts(self, src_ref, source):
         if source.format == mt.FORMAT_V2S1:
             return semantics_of_schema1(source.doc)
-        client = self.registries.client(src_ref)
-        raw = client.get_blob_bytes(src_ref.repository, source.doc['config']['digest'], mt.MAX_MANIFEST_BYTES)
+        raw = read_config(Location(self.registries.client(src_ref), src_ref.repository), source.doc['config']['digest'])
         return semantics_of_config(json.loads(raw))
 
 
-def verify_all(registries, items, default_format, deep, parallel, blob_parallel=4, peers=None):
-    """Verify each {dest, src?, format?}, cross-checked with peers (a PeerTools) if given; return (results, summary)."""
-    verifier = Verifier(registries, deep=deep, blob_parallel=blob_parallel, peers=peers)
+def parse_items(items, default_format):
+    """Check every item before any request: conversion results or audit records as they are (extra keys ignored),
+    or {dest, src?, target_format?, dest_digest?}."""
+    parsed = []
     for index, item in enumerate(items):
-        if not item.get('dest'):
+        if not isinstance(item, dict) or not item.get('dest') or not isinstance(item['dest'], str):
             raise ImagefleetError('images[%d] has no dest' % index)
         parse_reference(item['dest'])  # a malformed reference fails the task before any request
         if item.get('src'):
             parse_reference(item['src'])
-    results = map_ordered(lambda item: verifier.verify(item['dest'], item.get('format') or default_format, item.get('src')),
-                          items, parallel)
-    summary = {'total': len(results), 'ok': sum(1 for r in results if r['ok']), 'bad': sum(1 for r in results if not r['ok'])}
-    return results, summary
+        target = target_of(item, default_format)
+        if target not in TARGET_FORMATS:
+            raise ImagefleetError('images[%d] (%s): target_format %r is not one of %s' % (index, item['dest'], target, ', '.join(TARGET_FORMATS)))
+        dest_digest = item.get('dest_digest')
+        if dest_digest is not None and not is_digest(dest_digest):
+            raise ImagefleetError('images[%d].dest_digest %r is not a digest (algorithm:hex)' % (index, dest_digest))
+        parsed.append({'dest': item['dest'], 'src': item.get('src') or None, 'format': target, 'dest_digest': dest_digest})
+    return parsed
+
+
+def verify_all(registries, items, default_format, deep, parallel, blob_parallel=4, peers=None):
+    """Verify each item (parse_items), cross-checked with peers (a PeerTools) if given; return (results, summary, problems).
+
+    summary: {verified, ok, bad}; problems: one line per problem, "<dest>: <problem>".
+    """
+    verifier = Verifier(registries, deep=deep, blob_parallel=blob_parallel, peers=peers)
+    results = map_ordered(lambda item: verifier.verify(item['dest'], item['format'], item['src'], item['dest_digest']),
+                          parse_items(items, default_format), parallel)
+    summary = {'verified': len(results), 'ok': sum(1 for r in results if r['ok']), 'bad': sum(1 for r in results if not r['ok'])}
+    problems = [printable('%s: %s' % (r['reference'], problem)) for r in results for problem in r['problems']]
+    return results, summary, problems
 
 
 def failure_message(results):

@@ -59,7 +59,7 @@ def test_schema1_converts_in_place_and_reads_back(registry, registries):
     # Same repository: every layer is already there, and is read once for its diff_id.
     assert (summary['blobs_skipped'], summary['blobs_uploaded'], summary['blobs_mounted']) == (2, 0, 0)
     assert summary['bytes_read'] == sum(layer['size'] for layer in converted.doc['layers'])
-    assert (summary['total'], summary['converted'], summary['unchanged'], summary['failed']) == (1, 1, 0, 0)
+    assert (summary['images'], summary['converted'], summary['unchanged'], summary['failed']) == (1, 1, 0, 0)
 
 
 def test_a_rerun_reads_no_layer(registry, registries):
@@ -195,3 +195,174 @@ def test_requests_are_validated_before_any_request(registry, registries):
     with pytest.raises(InvalidReferenceError, match='pinned by digest'):
         convert(registries, ('reg.example/a:1', 'reg.example/b@sha256:' + '0' * 64))
     assert registry.calls == []
+
+
+# -- the migrate-path contract: audit records in, what the audit knows trusted ---------------------------------
+
+def record(src, dest, source=None, **known):
+    """An audit record as the audit_records filter makes it (the fields a conversion reads, and some it ignores)."""
+    item = {'src': src, 'dest': dest, 'target_format': 'v2s2', 'status': 'needs_conversion', 'layers': [], 'legacy': True}
+    if source is not None:
+        item.update(format=source.format, digest=source.digest, dest_exists=False, dest_format=None, dest_digest=None)
+    item.update(known)
+    return item
+
+
+def run(registries, items, check_mode=False, parallel=1, **defaults):
+    requests = parse_requests(items, dict(DEFAULTS, **defaults))
+    return convert_all(registries, requests, parallel=parallel, blob_parallel=2, check_mode=check_mode)
+
+
+def calls_since(registry, mark):
+    return [call[0] for call in registry.calls[mark:]]
+
+
+def test_results_carry_the_contract_fields(registry, registries):
+    legacy = push_schema1(registry, 'legacy/app', '1')
+    results, summary = run(registries, [record('reg.example/legacy/app:1', 'reg.example/new/app', legacy)])
+    result = results[0]
+    assert result['dest'] == 'reg.example/new/app:1'  # plain: the digest is dest_digest
+    assert (result['target_format'], result['verified'], result['linked_from'], result['failed']) == ('v2s2', True, None, False)
+    assert registry.get_manifest('new/app', '1').digest == result['dest_digest']
+    assert dict((k, summary[k]) for k in ('images', 'converted', 'unchanged', 'failed', 'linked')) == {
+        'images': 1, 'converted': 1, 'unchanged': 0, 'failed': 0, 'linked': 0}
+
+
+def test_the_legacy_format_item_means_the_target(registry, registries):
+    push_v2s2(registry, 'modern/app', '1')
+    results, _summary = run(registries, [{'src': 'reg.example/modern/app:1', 'dest': 'reg.example/copy/app:1', 'format': 'oci'}])
+    assert results[0]['target_format'] == 'oci' and registry.get_manifest('copy/app', '1').format == mt.FORMAT_OCI
+    # With target_format, `format` is the source's audited format.
+    results, _summary = run(registries, [{'src': 'reg.example/modern/app:1', 'dest': 'reg.example/copy/app:2', 'format': 'v2s2',
+                                          'target_format': 'oci'}])
+    assert results[0]['target_format'] == 'oci'
+
+
+def test_bad_items_name_themselves_before_any_request(registry, registries):
+    for item, message in (({'src': 'reg.example/a:1', 'dest': 'reg.example/b:1', 'target_format': 'v2s1'}, r"images\[0\].*'v2s1'"),
+                          ({'src': 'reg.example/a:1', 'dest': 'reg.example/b:1', 'digest': 'nope'}, r"images\[0\]\.digest 'nope'"),
+                          ({'src': 'reg.example/a:1', 'dest': 'reg.example/b:1', 'dest_exists': 'yes'}, r'images\[0\]\.dest_exists')):
+        with pytest.raises(ImagefleetError, match=message):
+            parse_requests([item], DEFAULTS)
+    assert registry.calls == []
+
+
+def test_audit_knowledge_spares_the_destination_check_and_the_read_back(registry, registries):
+    """Per schema 1 image within one registry (shared base, two own layers): 8 calls, 9 HTTP requests on distribution 2.8
+    (the config upload is a POST and a PUT there); the shared base is read once per run."""
+    first = push_schema1(registry, 'fleet/a', '1', contents=('base', 'a1', 'a2'))
+    second = push_schema1(registry, 'fleet/b', '1', contents=('base', 'b1', 'b2'))
+    results, _summary = run(registries, [record('reg.example/fleet/a:1', 'reg.example/engine/fleet/a:1', first),
+                                         record('reg.example/fleet/b:1', 'reg.example/engine/fleet/b:1', second)])
+    calls = [call[0] for call in registry.calls if call[1].endswith('fleet/b')]
+    assert sorted(calls) == ['get_manifest', 'mount_blob', 'mount_blob', 'mount_blob', 'open_blob', 'open_blob', 'put_manifest',
+                             'upload_blob']
+    assert registry.count('open_blob') == 5  # the base once for both
+    assert all(r['verified'] for r in results)
+    assert registry.get_manifest('engine/fleet/b', '1').digest == results[1]['dest_digest']
+
+
+def test_in_place_reads_the_source_once_and_heads_only_the_layer_it_does_not_read(registry, registries):
+    push_schema1(registry, 'fleet/a', '1', contents=('base', 'a1'))
+    legacy = push_schema1(registry, 'fleet/b', '1', contents=('base', 'b1'))
+    results, _summary = run(registries, [
+        record('reg.example/fleet/a:1', 'reg.example/fleet/a:1'),  # no knowledge: reads the base for its diff_id
+        record('reg.example/fleet/b:1', 'reg.example/fleet/b:1', legacy, dest_exists=True, dest_format='v2s1', dest_digest=legacy.digest)])
+    assert results[1]['changed'] and results[1]['diff'] == {'before': {'format': 'v2s1', 'digest': legacy.digest},
+                                                            'after': {'format': 'v2s2', 'digest': results[1]['dest_digest']}}
+    assert sorted(call[0] for call in registry.calls if call[1] == 'fleet/b') == [
+        'blob_size', 'get_manifest', 'open_blob', 'put_manifest', 'upload_blob']
+
+
+def test_a_source_changed_since_the_audit_is_refused(registry, registries):
+    legacy = push_schema1(registry, 'legacy/app', '1')
+    stale = record('reg.example/legacy/app:1', 'reg.example/new/app:1', legacy, digest='sha256:' + '0' * 64)
+    requests = parse_requests([stale], DEFAULTS)
+    results, summary = convert_all(registries, requests, parallel=1, blob_parallel=1, check_mode=False)
+    assert summary['failed'] == 1 and 'not sha256:%s as audited' % ('0' * 64) in results[0]['msg']
+    assert registry.count('put_manifest') == 0
+
+
+def test_check_mode_with_audit_knowledge_sends_no_request(registry, registries):
+    done = {'format': 'v2s1', 'digest': 'sha256:' + '1' * 64, 'dest_exists': True, 'dest_format': 'v2s2', 'dest_digest': 'sha256:' + '2' * 64}
+    todo = dict(done, dest_exists=False, dest_format=None, dest_digest=None)
+    other = dict(done, dest_format='oci')
+    items = [dict(record('reg.example/a/%d:1' % i, 'reg.example/new/a/%d:1' % i), **(done if i % 2 else todo)) for i in range(5000)]
+    items.append(dict(record('reg.example/b:1', 'reg.example/new/b:1'), **other))
+    results, summary = run(registries, items, check_mode=True, parallel=8)
+    assert registry.calls == []
+    assert (summary['converted'], summary['unchanged'], summary['failed']) == (2500, 2500, 1)
+    assert results[1]['dest_digest'] == 'sha256:' + '2' * 64 and results[0]['dest_digest'] is None
+    assert 'set force' in results[-1]['msg']
+
+
+def test_tags_of_one_image_convert_once_and_the_others_link(registry, registries):
+    tags = ['1', '1.2', '1.2.3', 'latest'] + ['ci-%d' % i for i in range(46)]  # 50 tags of one schema 1 image
+    sources = [push_schema1(registry, 'legacy/app', tag, contents=('base', 'own')) for tag in tags]
+    assert len(set(source.digest for source in sources)) == 50  # each manifest names its tag
+    items = [record('reg.example/legacy/app:%s' % tag, 'reg.example/new/app:%s' % tag, source, image_key='sha256:' + 'a' * 64)
+             for tag, source in zip(tags, sources)]
+    mark = len(registry.calls)
+    results, summary = run(registries, items, parallel=4)
+    calls = calls_since(registry, mark)
+    first = results[0]
+    assert (summary['converted'], summary['linked'], summary['failed']) == (50, 49, 0)
+    assert all(r['dest_digest'] == first['dest_digest'] and r['verified'] for r in results)
+    assert [r['linked_from'] for r in results] == [None] + ['reg.example/legacy/app:1'] * 49
+    assert registry.get_manifest('new/app', 'ci-45').digest == first['dest_digest']
+    # Beyond the first: one HEAD of the source and one manifest PUT per tag.
+    assert len(calls) - first_conversion_calls(calls) == 2 * 49
+    assert calls.count('head_manifest') == 49 and calls.count('put_manifest') == 50
+
+
+def first_conversion_calls(calls):
+    return len([c for c in calls if c != 'head_manifest']) - (calls.count('put_manifest') - 1)
+
+
+def test_a_linked_tag_into_another_repository_mounts_the_blobs_first(registry, registries):
+    one = push_schema1(registry, 'legacy/app', '1')
+    two = push_schema1(registry, 'legacy/app', '2')
+    key = {'image_key': 'sha256:' + 'b' * 64}
+    results, _summary = run(registries, [record('reg.example/legacy/app:1', 'reg.example/new/app:1', one, **key),
+                                         record('reg.example/legacy/app:2', 'reg.example/other/app:2', two, **key)])
+    assert results[1]['linked_from'] == 'reg.example/legacy/app:1' and results[1]['blobs_mounted'] == 3  # config and two layers
+    assert registry.get_manifest('other/app', '2').digest == results[0]['dest_digest']
+
+
+def test_a_linked_tag_whose_source_moved_fails_alone(registry, registries):
+    one = push_schema1(registry, 'legacy/app', '1')
+    two = push_schema1(registry, 'legacy/app', '2')
+    key = {'image_key': 'sha256:' + 'c' * 64}
+    push_schema1(registry, 'legacy/app', '2', contents=('base', 'moved'))
+    requests = parse_requests([record('reg.example/legacy/app:1', 'reg.example/new/app:1', one, **key),
+                               record('reg.example/legacy/app:2', 'reg.example/new/app:2', two, **key)], DEFAULTS)
+    results, summary = convert_all(registries, requests, parallel=1, blob_parallel=1, check_mode=False)
+    assert (summary['converted'], summary['failed']) == (1, 1) and 'as audited' in results[1]['msg']
+    assert 'new/app' in registry.tags_of and '2' not in registry.tags_of['new/app']
+
+
+def test_a_rerun_of_linked_tags_pushes_nothing(registry, registries):
+    sources = [push_schema1(registry, 'legacy/app', tag) for tag in ('1', '2', '3')]
+    key = {'image_key': 'sha256:' + 'd' * 64}
+    items = [record('reg.example/legacy/app:%d' % (i + 1), 'reg.example/new/app:%d' % (i + 1), s, **key) for i, s in enumerate(sources)]
+    results, _summary = run(registries, items)
+    done = [dict(item, dest_exists=True, dest_format='v2s2', dest_digest=results[0]['dest_digest']) for item in items]
+    mark = len(registry.calls)
+    results, summary = run(registries, done)
+    assert summary['unchanged'] == 3 and registry.count('put_manifest') == 3
+    assert 'put_manifest' not in calls_since(registry, mark) and 'open_blob' not in calls_since(registry, mark)
+
+
+def test_in_place_a_layer_another_image_read_meanwhile_is_still_checked_here(registry):
+    from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats
+    base = push_schema1(registry, 'fleet/a', '1', contents=('base',)).doc['fsLayers'][0]['blobSum']
+    push_schema1(registry, 'fleet/b', '1', contents=('base',))
+    mover = BlobMover()
+    mover.read_diff_id(Location(registry, 'fleet/a'), base, TransferStats())
+    here = Location(registry, 'fleet/b')
+    real_get = mover._diff_ids.get
+    answers = iter([None])  # copy() looks before the other read lands; read_diff_id then finds it cached
+    mover._diff_ids.get = lambda digest: next(answers, real_get(digest))
+    mark = len(registry.calls)
+    assert mover.copy(here, here, base, TransferStats(), want_diff_id=True)[0] == 'skipped'
+    assert [call[0] for call in registry.calls[mark:]] == ['blob_size']

@@ -68,7 +68,7 @@ def test_audit_records_rejects_bad_formats():
 def test_apply_conversions_marks_done():
     records = audit_records([{'src': SRC, 'dest': DEST}], [info(SRC, 'v2s1', 'sha256:s')])
     assert records[0]['status'] == 'needs_conversion'
-    after = apply_conversions(records, [{'src': SRC, 'dest': DEST + '@sha256:n', 'dest_digest': 'sha256:n', 'dest_format': 'v2s2',
+    after = apply_conversions(records, [{'src': SRC, 'dest': DEST, 'dest_digest': 'sha256:n', 'dest_format': 'v2s2',
                                          'failed': False}])
     assert after[0]['status'] == 'done' and after[0]['dest_digest'] == 'sha256:n'
     assert records[0]['status'] == 'needs_conversion'  # not mutated

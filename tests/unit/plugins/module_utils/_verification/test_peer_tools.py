@@ -199,7 +199,7 @@ def cross_checked(monkeypatch, ours, answers):
     raw, digest = recorded_raw(ours)
     seen = read_tool_manifest('ours', 0, raw, '')
 
-    def fake_verify(self, result, ref, target_format, src_ref):
+    def fake_verify(self, result, ref, target_format, src_ref, dest_digest):
         result['format'], result['digest'] = seen.format, seen.digest
 
     monkeypatch.setattr(Verifier, '_verify', fake_verify)

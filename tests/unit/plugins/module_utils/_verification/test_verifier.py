@@ -84,16 +84,35 @@ def flaky_registry(breaks):
 
 def test_deep_verify_reads_a_broken_body_again():
     registry, _layer = flaky_registry(breaks=2)
-    results, summary = verify_all(registry, [{'dest': 'reg.example/a:1'}, {'dest': 'reg.example/b:1'}], 'v2s2', True, 1)
-    assert summary == {'total': 2, 'ok': 2, 'bad': 0}
+    results, summary, _problems = verify_all(registry, [{'dest': 'reg.example/a:1'}, {'dest': 'reg.example/b:1'}], 'v2s2', True, 1)
+    assert summary == {'verified': 2, 'ok': 2, 'bad': 0}
     assert [r['layers_rehashed'] for r in results] == [1, 1]
     assert registry.count('open_blob') == 3 and registry.waited == [0, 1]  # two breaks, then one read serves both images
 
 
 def test_deep_verify_reports_a_body_that_keeps_breaking_for_that_image():
     registry, layer = flaky_registry(breaks=3)
-    results, summary = verify_all(registry, [{'dest': 'reg.example/a:1'}, {'dest': 'reg.example/b:1'}], 'v2s2', True, 1)
-    assert summary == {'total': 2, 'ok': 1, 'bad': 1}
+    results, summary, _problems = verify_all(registry, [{'dest': 'reg.example/a:1'}, {'dest': 'reg.example/b:1'}], 'v2s2', True, 1)
+    assert summary == {'verified': 2, 'ok': 1, 'bad': 1}
     assert results[0]['problems'] == ['blob %s from reg.example/a broke off while reading: Connection broken: IncompleteRead'
                                       % layer]
     assert results[1]['ok'] and registry.count('open_blob') == 4
+
+
+def test_results_and_records_verify_as_they_are_with_dest_digest_checked_first():
+    registry = FakeRegistry('reg.example')
+    image = push_v2s2(registry, 'new/app', '1')
+    converted = {'src': 'reg.example/old/app:1', 'dest': 'reg.example/new/app:1', 'dest_digest': image.digest, 'target_format': 'v2s2',
+                 'format': 'v2s1', 'verified': True, 'linked_from': None, 'changed': True, 'failed': False}
+    moved = dict(converted, dest_digest=D1)
+    results, summary, problems = verify_all(registry, [dict(converted, src=None), dict(moved, src=None)], 'oci', False, 1)
+    assert summary == {'verified': 2, 'ok': 1, 'bad': 1}
+    assert problems == ['reg.example/new/app:1: is %s, not %s as converted: the tag changed since' % (image.digest, D1)]
+    assert results[1]['layers_checked'] == 2  # the other checks still ran
+
+
+def test_the_legacy_format_item_means_the_target():
+    registry = FakeRegistry('reg.example')
+    push_v2s2(registry, 'new/app', '1')
+    _results, summary, problems = verify_all(registry, [{'dest': 'reg.example/new/app:1', 'format': 'oci'}], 'v2s2', False, 1)
+    assert summary['bad'] == 1 and problems == ['reg.example/new/app:1: is in format v2s2, not oci or oci_index']

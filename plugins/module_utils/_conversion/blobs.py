@@ -162,17 +162,14 @@ class BlobMover:
             cached = self._diff_ids.get(digest)
             if cached:
                 return cached
-            attempts = location.client.retries + 1
-            for attempt in range(attempts):
+
+            def read_once(_attempt):
                 hasher = BlobHasher(digest, want_diff_id=True, max_uncompressed=location.client.max_layer_bytes)
-                try:
-                    for _chunk in _stream(location, digest, hasher, size=self._sizes.get(digest)):
-                        pass
-                    break
-                except BrokenTransferError:
-                    if attempt + 1 == attempts:
-                        raise
-                    location.client.backoff(attempt)
+                for _chunk in _stream(location, digest, hasher, size=self._sizes.get(digest)):
+                    pass
+                return hasher
+
+            hasher = location.client.retrier(BrokenTransferError).call(read_once)
             diff_id = hasher.finish()
             stats.record(None, read=hasher.size)
             self._sizes[digest] = hasher.size
@@ -220,35 +217,36 @@ class BlobMover:
         bytes that were actually sent. A switch of upload protocol costs one re-read, no try.
         """
         want_diff_id = want_diff_id and not self._diff_ids.get(digest)
-        attempts = dest.client.retries + 1
-        committed = False
-        attempt = switched = 0
-        while True:
-            hasher = BlobHasher(digest, want_diff_id, max_uncompressed=source.client.max_layer_bytes)
-            response = None
-            try:
-                response = source.client.open_blob(source.repository, digest)
-                declared = response.headers.get('Content-Length')
-                size = int(declared) if declared and declared.isdigit() else self._sizes.get(digest)
-                committed = dest.client.upload_blob(dest.repository, digest, _stream(source, digest, hasher, response, self._sizes.get(digest)),
-                                                    size=size, session_url=session_url)
-                break
-            except RestartUpload:
-                switched += 1
-                if switched > 1:
+        switched = 0
+        first_session = [session_url]  # the session a mount opened serves the first try only
+
+        def upload_once(_attempt):
+            nonlocal switched
+            while True:  # a switch of upload protocol re-reads without using up a try
+                hasher = BlobHasher(digest, want_diff_id, max_uncompressed=source.client.max_layer_bytes)
+                session, first_session[0] = first_session[0], None
+                response = None
+                try:
+                    response = source.client.open_blob(source.repository, digest)
+                    declared = response.headers.get('Content-Length')
+                    size = int(declared) if declared and declared.isdigit() else self._sizes.get(digest)
+                    return hasher, dest.client.upload_blob(dest.repository, digest,
+                                                           _stream(source, digest, hasher, response, self._sizes.get(digest)),
+                                                           size=size, session_url=session)
+                except RestartUpload:
+                    switched += 1
+                    if switched > 1:
+                        raise
+                except BrokenTransferError:
+                    # A corrupt source shows up as a failed upload: report the cause, never retry it.
+                    if hasher.failure is not None:
+                        raise hasher.failure
                     raise
-            except BrokenTransferError:
-                # A corrupt source shows up as a failed upload: report the cause, never retry it.
-                if hasher.failure is not None:
-                    raise hasher.failure
-                if attempt + 1 >= attempts:
-                    raise
-                dest.client.backoff(attempt)
-                attempt += 1
-            finally:
-                if response is not None:
-                    response.close()
-            session_url = None
+                finally:
+                    if response is not None:
+                        response.close()
+
+        hasher, committed = dest.client.retrier(BrokenTransferError).call(upload_once)
         if not committed:
             # A concurrent writer's copy is there; our stream may have stopped part-way.
             stats.record(SKIPPED)

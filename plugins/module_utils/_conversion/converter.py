@@ -58,6 +58,12 @@ WRITE = 'write'
 _RACY_PUSH_CODES = ('DIGEST_INVALID', 'MANIFEST_BLOB_UNKNOWN', 'BLOB_UNKNOWN')
 _PUSH_ATTEMPTS = 6
 
+
+def _racy_push(exc):
+    """A manifest push refused while another client links the same blobs (distribution 2.8): worth another try."""
+    return isinstance(exc, RegistryError) and exc.code in _RACY_PUSH_CODES
+
+
 _IMAGE_CONVERSIONS = {'v2s2->oci': v2s2_to_oci, 'oci->v2s2': oci_to_v2s2}
 _LIST_CONVERSIONS = {'list->index': list_to_index, 'index->list': index_to_list, 'list-copy': update_list}
 
@@ -347,19 +353,17 @@ class ImageConverter:
         conversions, AWX slices); the blobs are checked again and the push retried.
         """
         dest = job.dest
-        for attempt in range(_PUSH_ATTEMPTS):
+
+        def push(attempt):
+            if attempt:
+                job.verified.clear()  # another client's blobs may have gone and come back: check them again
             missing = [d for d in built.blobs if d not in job.verified and dest.client.blob_size(dest.repository, d) is None]
             if missing:
                 raise RegistryError('not pushing %s: blobs missing at %s: %s' % (built.digest, dest.key, ', '.join(missing)),
                                     registry=dest.client.host)
-            try:
-                return dest.client.put_manifest(dest.repository, ref, built.raw, built.media_type)
-            except RegistryError as exc:
-                if exc.code not in _RACY_PUSH_CODES or attempt + 1 == _PUSH_ATTEMPTS:
-                    raise
-            job.verified.clear()
-            dest.client.backoff(attempt)
-        return None  # not reached: the last attempt returns or raises
+            return dest.client.put_manifest(dest.repository, ref, built.raw, built.media_type)
+
+        return dest.client.retrier(_racy_push, retries=_PUSH_ATTEMPTS - 1).call(push)
 
     def _backup(self, job, existing, backup_tag, force):
         """Keep the manifest being replaced reachable under backup_tag (never clobbering another backup)."""

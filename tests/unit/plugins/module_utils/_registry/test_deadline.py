@@ -72,3 +72,18 @@ def test_a_watch_that_does_not_expire_changes_nothing():
     with Watch(None) as watch:  # untimed (a streamed upload)
         pass
     assert not watch.expired
+
+
+def test_deadlines_share_one_thread_and_a_finished_watch_never_fires():
+    before = threading.active_count()
+    finished = []
+    for _ in range(2100):  # past the heap's compaction point, twice
+        with Watch(0.05) as watch:
+            pass
+        finished.append(watch)
+    with Watch(0.05) as pending:
+        time.sleep(0.3)  # the watchdog cuts this one off while it runs
+    time.sleep(0.1)
+    assert pending.expired
+    assert not any(watch.expired for watch in finished)
+    assert threading.active_count() <= before + 1  # at most the one watchdog thread, started once

@@ -62,8 +62,7 @@ def inspect_image(registries, reference, on_error=ON_ERROR_FAIL, details=None):
     instead of failing, so that one bad image does not hide the facts of the others.
     details: a Details, to also read layer sizes and creation times.
     """
-    facts = {'reference': str(reference), 'registry': reference.registry, 'repository': reference.repository,
-             'tag': reference.tag, 'exists': False}
+    facts = _absent(reference)
     try:
         manifest = registries.client(reference).get_manifest(reference.repository, reference.ref)
         described = describe(manifest)
@@ -81,8 +80,46 @@ def inspect_image(registries, reference, on_error=ON_ERROR_FAIL, details=None):
     return facts
 
 
+def _absent(reference):
+    return {'reference': str(reference), 'registry': reference.registry, 'repository': reference.repository,
+            'tag': reference.tag, 'exists': False}
+
+
+def listed_tags(registries, references, parallel):
+    """{(registry, repository): set of tags} for every repository of which two or more tags are asked for.
+
+    One tags/list tells which of them exist, so a missing tag (a destination not written yet) costs no request. A
+    repository whose listing fails is left out: its tags are read one by one, and fail or report there.
+    """
+    by_repository = {}
+    for reference in references:
+        if reference.tag and not reference.digest:
+            by_repository.setdefault((reference.registry, reference.repository), []).append(reference)
+    wanted = [(found[0], key) for key, found in by_repository.items() if len(found) > 1]
+
+    def listing(pair):
+        reference, key = pair
+        try:
+            return key, set(registries.client(reference).tags(reference.repository))
+        except ImagefleetError:
+            return key, None
+
+    return dict((key, tags) for key, tags in map_ordered(listing, wanted, parallel) if tags is not None)
+
+
 def inspect_images(registries, texts, parallel, on_error=ON_ERROR_FAIL, details=False):
-    """Parse every reference first (a bad one fails before any request), then inspect them concurrently."""
+    """Parse every reference first (a bad one fails before any request), then inspect them concurrently.
+
+    A tag missing from its repository's listing (see listed_tags) is reported absent without a manifest request.
+    """
     references = [parse_reference(text) for text in texts]
     reader = Details(registries) if details else None
-    return map_ordered(lambda ref: inspect_image(registries, ref, on_error, reader), references, parallel)
+    listed = listed_tags(registries, references, parallel)
+
+    def inspect(reference):
+        tags = listed.get((reference.registry, reference.repository))
+        if tags is not None and not reference.digest and reference.tag not in tags:
+            return _absent(reference)
+        return inspect_image(registries, reference, on_error, reader)
+
+    return map_ordered(inspect, references, parallel)

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError, NotFoundError, RegistryError
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import inspect_images
-from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistry
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistry, push_v2s2
 from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.recorded import recorded
 
 
@@ -72,3 +72,23 @@ def test_details_read_created_from_the_config_once():
     facts = inspect_images(fake, ['127.0.0.1:5000/modern/app:1', '127.0.0.1:5000/modern/app:2'], 1, details=True)
     assert [f['created'] for f in facts] == ['2021-02-03T04:05:06Z'] * 2
     assert (fake.count('get_blob_bytes'), fake.count('blob_size')) == (1, 0)
+
+
+def test_missing_tags_of_a_listed_repository_cost_no_manifest_request():
+    fake = FakeRegistry('127.0.0.1:5000')
+    push_v2s2(fake, 'converted/app', '1')
+    refs = ['127.0.0.1:5000/converted/app:%d' % n for n in range(1, 6)] + ['127.0.0.1:5000/converted/solo:1']
+    facts = inspect_images(fake, refs, 2)
+    assert [f['exists'] for f in facts] == [True, False, False, False, False, False]
+    assert facts[1] == {'reference': refs[1], 'registry': '127.0.0.1:5000', 'repository': 'converted/app', 'tag': '2',
+                        'exists': False}
+    # one read of the tag that exists; the lone tag of converted/solo is read, not listed
+    assert fake.count('get_manifest', 'converted/app') == 1 and fake.count('get_manifest', 'converted/solo') == 1
+
+
+def test_a_repository_whose_listing_fails_is_read_tag_by_tag():
+    fake = FakeRegistry('127.0.0.1:5000')
+    push_v2s2(fake, 'app', '1')
+    fake.tags = lambda repository: (_ for _ in ()).throw(RegistryError('listing refused', registry='127.0.0.1:5000'))
+    facts = inspect_images(fake, ['127.0.0.1:5000/app:1', '127.0.0.1:5000/app:2'], 1)
+    assert [f['exists'] for f in facts] == [True, False] and fake.count('get_manifest') == 2

@@ -184,7 +184,8 @@ def test_group_names():
 def test_host_name_vars_and_groups():
     facts = inventory_facts({'reference': '127.0.0.1:5000/legacy/app:1', 'registry': '127.0.0.1:5000',
                              'repository': 'legacy/app', 'tag': '1', 'exists': True, 'format': 'v2s1', 'digest': 'sha256:ab',
-                             'image_key': 'sha256:ef', 'media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'size': 3000,
+                             'image_key': 'sha256:ef',
+                             'media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'size': 3000,
                              'platforms': [], 'layers': [{'digest': 'sha256:cd'}], 'config': None, 'signed': True})
     assert 'layers' not in facts
     assert host_name(facts) == '127.0.0.1_5000/legacy/app/1'
@@ -192,7 +193,8 @@ def test_host_name_vars_and_groups():
     assert host_vars(facts) == {
         'imagefleet_ref': '127.0.0.1:5000/legacy/app:1', 'imagefleet_registry': '127.0.0.1:5000',
         'imagefleet_repository': 'legacy/app', 'imagefleet_tag': '1', 'imagefleet_format': 'v2s1',
-        'imagefleet_digest': 'sha256:ab', 'imagefleet_image_key': 'sha256:ef', 'imagefleet_media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+        'imagefleet_digest': 'sha256:ab', 'imagefleet_image_key': 'sha256:ef',
+        'imagefleet_media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws',
         'imagefleet_size': 3000, 'imagefleet_platforms': [],
     }
     assert host_groups(facts) == ['format_v2s1', 'registry_127_0_0_1_5000']

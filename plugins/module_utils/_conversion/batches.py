@@ -38,7 +38,7 @@ def image_batches(records, size=50):
 
 
 def _summary_of(images):
-    """A summary from per-image results, for an image_convert that returns none of its own."""
+    """A summary counted from per-image results, for an image_convert that does not give (all of) its own."""
     return {
         'images': len(images),
         'converted': sum(1 for item in images if item.get('changed') and not item.get('failed')),
@@ -52,7 +52,8 @@ def conversion_outcome(results, batches, check_mode=False):
     """image_convert's results over all batches (a loop's ``results``, one per batch), read once.
 
     Returns images (every per-image result), summary (the batches' summaries added up), failures ("<src>: <msg>",
-    also one per image of a batch whose call failed as a whole) and progress (one line per batch).
+    also one per image of a batch whose call failed as a whole), unconfirmed (the results that did not fail and that
+    image_convert did not confirm, verified not true: what migrate.yml verifies) and progress (one line per batch).
     """
     images, failures, progress = [], [], []
     total = dict((key, 0) for key in SUMMARY_KEYS)
@@ -64,7 +65,9 @@ def conversion_outcome(results, batches, check_mode=False):
             summary = dict(_summary_of([]), images=len(batch), failed=len(batch))
             batch_failures = ['%s: %s' % (record.get('src'), msg) for record in batch]
         else:
-            summary = result.get('summary') or _summary_of(done)
+            # The module's own counts where it gives them; counted from its per-image results otherwise.
+            given = result.get('summary') or {}
+            summary = dict(_summary_of(done), **dict((key, given[key]) for key in SUMMARY_KEYS if key in given))
             batch_failures = result.get('failures')
             if batch_failures is None:
                 batch_failures = ['%s: %s' % (item.get('src'), item.get('msg')) for item in done if item.get('failed')]
@@ -75,4 +78,5 @@ def conversion_outcome(results, batches, check_mode=False):
         progress.append('batch %d/%d: %d tags, %d %s (%d reusing another tag\'s conversion), %d already done, %d failed' % (
             index + 1, count, summary['images'], summary['converted'], 'to convert' if check_mode else 'converted',
             summary['linked'], summary['unchanged'], summary['failed']))
-    return {'images': images, 'summary': total, 'failures': failures, 'progress': progress}
+    unconfirmed = [item for item in images if not item.get('failed') and item.get('verified') is not True]
+    return {'images': images, 'summary': total, 'failures': failures, 'unconfirmed': unconfirmed, 'progress': progress}

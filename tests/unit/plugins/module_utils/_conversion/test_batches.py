@@ -32,7 +32,7 @@ def test_a_bad_batch_size_fails_naming_the_variable(size):
 def test_outcome_adds_up_the_batches_once():
     batches = [[record('a:1', 'k1'), record('a:2', 'k1')], [record('b:1', 'k2')], [record('c:1', 'k3')]]
     results = [
-        {'images': [{'src': 'a:1', 'changed': True}, {'src': 'a:2', 'changed': True, 'linked_from': 'a:1'}],
+        {'images': [{'src': 'a:1', 'changed': True, 'verified': True}, {'src': 'a:2', 'changed': True, 'linked_from': 'a:1'}],
          'summary': {'images': 2, 'converted': 2, 'unchanged': 0, 'failed': 0, 'linked': 1}, 'failures': []},
         {'images': [{'src': 'b:1', 'changed': False, 'failed': True, 'msg': 'gone'}],
          'summary': {'images': 1, 'converted': 0, 'unchanged': 0, 'failed': 1, 'linked': 0}, 'failures': ['b:1: gone']},
@@ -42,10 +42,11 @@ def test_outcome_adds_up_the_batches_once():
     assert [item['src'] for item in outcome['images']] == ['a:1', 'a:2', 'b:1']
     assert outcome['summary'] == {'images': 4, 'converted': 2, 'unchanged': 0, 'failed': 2, 'linked': 1}
     assert outcome['failures'] == ['b:1: gone', 'c:1: registry down']
+    assert [item['src'] for item in outcome['unconfirmed']] == ['a:2']
     assert outcome['progress'][0] == "batch 1/3: 2 tags, 2 to convert (1 reusing another tag's conversion), 0 already done, 0 failed"
     assert outcome['progress'][2].endswith('1 failed')
     assert conversion_outcome([], []) == {'images': [], 'summary': dict.fromkeys(('images', 'converted', 'unchanged', 'failed', 'linked'), 0),
-                                          'failures': [], 'progress': []}
+                                          'failures': [], 'unconfirmed': [], 'progress': []}
 
 
 def test_outcome_of_results_without_a_summary():
@@ -53,3 +54,10 @@ def test_outcome_of_results_without_a_summary():
                                  [[record('a:1', 'k1'), record('b:1', 'k2')]])
     assert outcome['summary'] == {'images': 2, 'converted': 1, 'unchanged': 0, 'failed': 1, 'linked': 0}
     assert outcome['failures'] == ['b:1: x']
+
+
+def test_outcome_counts_what_a_partial_summary_lacks():
+    outcome = conversion_outcome([{'images': [{'src': 'a:1', 'changed': True, 'linked_from': None}],
+                                   'summary': {'total': 1, 'converted': 1, 'unchanged': 0, 'failed': 0}}],
+                                 [[record('a:1', 'k1')]])
+    assert outcome['summary'] == {'images': 1, 'converted': 1, 'unchanged': 0, 'failed': 0, 'linked': 0}

@@ -54,6 +54,12 @@ def fleet_facts(hosts):
     return facts
 
 
+def fleet_images(hosts, target_format, dest_prefix=None, dest_registry=None):
+    """{plan, known}: fleet_plan and fleet_facts of the same hosts, whose variables are gathered once."""
+    hosts = _image_hosts(hosts)
+    return {'plan': fleet_plan(hosts, target_format, dest_prefix, dest_registry), 'known': fleet_facts(hosts)}
+
+
 def references_to_read(plan, known):
     """What the audit still reads: every destination, every source the known facts lack, and one source per image.
 

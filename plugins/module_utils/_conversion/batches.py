@@ -37,6 +37,14 @@ def image_batches(records, size=50):
     return [[record for group in images[start:start + size] for record in group] for start in range(0, len(images), size)]
 
 
+def selected_batches(chosen, size=50):
+    """{selected, batches, homeless}: how many chosen records have an existing source, those in image_batches, and
+    the sources among them without a destination (then there are no batches: the playbook fails naming them)."""
+    selected = [record for record in chosen or [] if record.get('exists')]
+    homeless = [record.get('src') for record in selected if not record.get('dest')]
+    return {'selected': len(selected), 'batches': [] if homeless else image_batches(selected, size), 'homeless': homeless}
+
+
 def _summary_of(images):
     """A summary counted from per-image results, for an image_convert that does not give (all of) its own."""
     return {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._audit.fleet import fleet_facts, fleet_plan, references_to_read
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit.fleet import fleet_facts, fleet_images, fleet_plan, references_to_read
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 
 
@@ -53,3 +53,9 @@ def test_the_audit_reads_destinations_unknown_sources_and_one_tag_per_image():
     assert references_to_read(plan, []) == [
         '127.0.0.1:5000/legacy/app:1', 'mirror:5001/legacy/app:1', '127.0.0.1:5000/legacy/app:2',
         'mirror:5001/legacy/app:2', '127.0.0.1:5000/legacy/app:3', 'mirror:5001/legacy/app:3', '127.0.0.1:5000/extra/app:1']
+
+
+def test_fleet_images_is_plan_and_known_of_the_same_hosts():
+    hosts = [LOCALHOST, host('1')]
+    assert fleet_images(hosts, 'v2s2', None, 'mirror:5001') == {'plan': fleet_plan(hosts, 'v2s2', None, 'mirror:5001'),
+                                                                'known': fleet_facts(hosts)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batches import conversion_outcome, image_batches
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batches import conversion_outcome, image_batches, selected_batches
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 
 
@@ -61,3 +61,11 @@ def test_outcome_counts_what_a_partial_summary_lacks():
                                    'summary': {'total': 1, 'converted': 1, 'unchanged': 0, 'failed': 0}}],
                                  [[record('a:1', 'k1')]])
     assert outcome['summary'] == {'images': 1, 'converted': 1, 'unchanged': 0, 'failed': 0, 'linked': 0}
+
+
+def test_selected_batches_keep_existing_sources_and_name_those_without_destination():
+    records = [record('a:1', 'k1'), dict(record('b:1', 'k2'), exists=False), dict(record('c:1', 'k3'), exists=True)]
+    records[0]['exists'] = True
+    assert selected_batches(records, 1) == {'selected': 2, 'batches': [[records[0]], [records[2]]], 'homeless': []}
+    homeless = dict(records[2], dest=None)
+    assert selected_batches([records[0], homeless], 1) == {'selected': 2, 'batches': [], 'homeless': ['c:1']}

@@ -89,6 +89,10 @@ def test_missing_tags_of_a_listed_repository_cost_no_manifest_request():
 def test_a_repository_whose_listing_fails_is_read_tag_by_tag():
     fake = FakeRegistry('127.0.0.1:5000')
     push_v2s2(fake, 'app', '1')
-    fake.tags = lambda repository: (_ for _ in ()).throw(RegistryError('listing refused', registry='127.0.0.1:5000'))
+
+    def refuse(repository):
+        raise RegistryError('listing refused', registry='127.0.0.1:5000')
+
+    fake.tags = refuse
     facts = inspect_images(fake, ['127.0.0.1:5000/app:1', '127.0.0.1:5000/app:2'], 1)
     assert [f['exists'] for f in facts] == [True, False] and fake.count('get_manifest') == 2

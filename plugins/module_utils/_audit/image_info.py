@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, NotFoundError
@@ -85,41 +86,61 @@ def _absent(reference):
             'tag': reference.tag, 'exists': False}
 
 
-def listed_tags(registries, references, parallel):
-    """{(registry, repository): set of tags} for every repository of which two or more tags are asked for.
+class TagLists:
+    """Which tags of a repository exist, from one tags/list taken once a tag of it turned out missing.
 
-    One tags/list tells which of them exist, so a missing tag (a destination not written yet) costs no request. A
-    repository whose listing fails is left out: its tags are read one by one, and fail or report there.
+    Destinations not written yet are missing together, sources exist together: so a repository is listed only after
+    its first missing tag, and only when more of its tags are asked for; then its other missing tags cost no request.
+    A repository whose listing fails is not listed again: its tags are read one by one, and fail or report there.
     """
-    by_repository = {}
-    for reference in references:
-        if reference.tag and not reference.digest:
-            by_repository.setdefault((reference.registry, reference.repository), []).append(reference)
-    wanted = [(found[0], key) for key, found in by_repository.items() if len(found) > 1]
 
-    def listing(pair):
-        reference, key = pair
-        try:
-            return key, set(registries.client(reference).tags(reference.repository))
-        except ImagefleetError:
-            return key, None
+    def __init__(self, registries, references):
+        self.registries = registries
+        counts = {}
+        for reference in references:
+            if reference.tag and not reference.digest:
+                counts[self._key(reference)] = counts.get(self._key(reference), 0) + 1
+        self.locks = dict((key, threading.Lock()) for key, count in counts.items() if count > 1)
+        self.listed = {}
 
-    return dict((key, tags) for key, tags in map_ordered(listing, wanted, parallel) if tags is not None)
+    @staticmethod
+    def _key(reference):
+        return (reference.registry, reference.repository)
+
+    def missing(self, reference):
+        """Whether the repository's listing, when taken, lacks this tag."""
+        tags = self.listed.get(self._key(reference))
+        return tags is not None and not reference.digest and reference.tag not in tags
+
+    def learn(self, reference):
+        """After a tag was not found: list its repository, once."""
+        key = self._key(reference)
+        if key not in self.locks:
+            return
+        with self.locks[key]:
+            if key in self.listed:
+                return
+            try:
+                self.listed[key] = set(self.registries.client(reference).tags(reference.repository))
+            except ImagefleetError:
+                self.listed[key] = None
 
 
 def inspect_images(registries, texts, parallel, on_error=ON_ERROR_FAIL, details=False):
     """Parse every reference first (a bad one fails before any request), then inspect them concurrently.
 
-    A tag missing from its repository's listing (see listed_tags) is reported absent without a manifest request.
+    A tag missing from its repository's listing (see TagLists) is reported absent without a manifest request.
     """
     references = [parse_reference(text) for text in texts]
     reader = Details(registries) if details else None
-    listed = listed_tags(registries, references, parallel)
+    tag_lists = TagLists(registries, references)
 
     def inspect(reference):
-        tags = listed.get((reference.registry, reference.repository))
-        if tags is not None and not reference.digest and reference.tag not in tags:
+        if tag_lists.missing(reference):
             return _absent(reference)
-        return inspect_image(registries, reference, on_error, reader)
+        facts = inspect_image(registries, reference, on_error, reader)
+        if facts['exists'] is False:
+            tag_lists.learn(reference)
+        return facts
 
     return map_ordered(inspect, references, parallel)

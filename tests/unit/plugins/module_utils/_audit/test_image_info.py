@@ -74,16 +74,23 @@ def test_details_read_created_from_the_config_once():
     assert (fake.count('get_blob_bytes'), fake.count('blob_size')) == (1, 0)
 
 
-def test_missing_tags_of_a_listed_repository_cost_no_manifest_request():
+def test_after_a_missing_tag_its_repository_is_listed_and_other_missing_tags_cost_no_request():
     fake = FakeRegistry('127.0.0.1:5000')
     push_v2s2(fake, 'converted/app', '1')
-    refs = ['127.0.0.1:5000/converted/app:%d' % n for n in range(1, 6)] + ['127.0.0.1:5000/converted/solo:1']
-    facts = inspect_images(fake, refs, 2)
-    assert [f['exists'] for f in facts] == [True, False, False, False, False, False]
-    assert facts[1] == {'reference': refs[1], 'registry': '127.0.0.1:5000', 'repository': 'converted/app', 'tag': '2',
+    push_v2s2(fake, 'legacy/app', '1')
+    fake.tags_of['legacy/app']['2'] = fake.tags_of['legacy/app']['1']
+    refs = (['127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/legacy/app:2']
+            + ['127.0.0.1:5000/converted/app:%d' % n for n in range(1, 6)] + ['127.0.0.1:5000/converted/solo:1'])
+    listings = []
+    tags = fake.tags
+    fake.tags = lambda repository: listings.append(repository) or tags(repository)
+    facts = inspect_images(fake, refs, 1)
+    assert [f['exists'] for f in facts] == [True, True, True, False, False, False, False, False]
+    assert facts[3] == {'reference': refs[3], 'registry': '127.0.0.1:5000', 'repository': 'converted/app', 'tag': '2',
                         'exists': False}
-    # one read of the tag that exists; the lone tag of converted/solo is read, not listed
-    assert fake.count('get_manifest', 'converted/app') == 1 and fake.count('get_manifest', 'converted/solo') == 1
+    # sources that exist are not listed; converted/app is listed after its first missing tag, converted/solo (one tag) never
+    assert listings == ['converted/app']
+    assert fake.count('get_manifest', 'converted/app') == 2 and fake.count('get_manifest', 'converted/solo') == 1
 
 
 def test_a_repository_whose_listing_fails_is_read_tag_by_tag():
@@ -94,5 +101,6 @@ def test_a_repository_whose_listing_fails_is_read_tag_by_tag():
         raise RegistryError('listing refused', registry='127.0.0.1:5000')
 
     fake.tags = refuse
-    facts = inspect_images(fake, ['127.0.0.1:5000/app:1', '127.0.0.1:5000/app:2'], 1)
-    assert [f['exists'] for f in facts] == [True, False] and fake.count('get_manifest') == 2
+    refs = ['127.0.0.1:5000/app:1', '127.0.0.1:5000/app:2', '127.0.0.1:5000/app:3']
+    facts = inspect_images(fake, refs, 1)
+    assert [f['exists'] for f in facts] == [True, False, False] and fake.count('get_manifest') == 3

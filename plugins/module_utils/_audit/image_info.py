@@ -91,17 +91,24 @@ class TagLists:
 
     Destinations not written yet are missing together, sources exist together: so a repository is listed only after
     its first missing tag, and only when more of its tags are asked for; then its other missing tags cost no request.
+    A repository with LIST_FIRST or more tags asked for is listed before any of them is read (one request more when
+    all exist, few against its reads; else tags read at the same time would all miss before the listing is back).
     A repository whose listing fails is not listed again: its tags are read one by one, and fail or report there.
     """
 
-    def __init__(self, registries, references):
+    LIST_FIRST = 8
+
+    def __init__(self, registries, references, parallel=1):
         self.registries = registries
         counts = {}
+        first = {}
         for reference in references:
             if reference.tag and not reference.digest:
                 counts[self._key(reference)] = counts.get(self._key(reference), 0) + 1
+                first.setdefault(self._key(reference), reference)
         self.locks = dict((key, threading.Lock()) for key, count in counts.items() if count > 1)
         self.listed = {}
+        map_ordered(self.learn, [first[key] for key, count in counts.items() if count >= self.LIST_FIRST], parallel)
 
     @staticmethod
     def _key(reference):
@@ -133,7 +140,7 @@ def inspect_images(registries, texts, parallel, on_error=ON_ERROR_FAIL, details=
     """
     references = [parse_reference(text) for text in texts]
     reader = Details(registries) if details else None
-    tag_lists = TagLists(registries, references)
+    tag_lists = TagLists(registries, references, parallel)
 
     def inspect(reference):
         if tag_lists.missing(reference):

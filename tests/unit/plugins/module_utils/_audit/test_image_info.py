@@ -104,3 +104,12 @@ def test_a_repository_whose_listing_fails_is_read_tag_by_tag():
     refs = ['127.0.0.1:5000/app:1', '127.0.0.1:5000/app:2', '127.0.0.1:5000/app:3']
     facts = inspect_images(fake, refs, 1)
     assert [f['exists'] for f in facts] == [True, False, False] and fake.count('get_manifest') == 3
+
+
+def test_a_repository_with_many_tags_asked_for_is_listed_before_reading():
+    fake = FakeRegistry('127.0.0.1:5000')
+    push_v2s2(fake, 'converted/app', '1')
+    refs = ['127.0.0.1:5000/converted/app:%d' % n for n in range(1, 9)]
+    facts = inspect_images(fake, refs, 4)
+    assert [f['exists'] for f in facts] == [True] + [False] * 7
+    assert fake.count('get_manifest') == 1

@@ -20,7 +20,8 @@ description:
     and machines. Hosts run with a local connection unless the file says otherwise (see O(host_vars_defaults)).
   - 'Host variables: C(imagefleet_ref) (the image reference), C(imagefleet_registry), C(imagefleet_repository),
     C(imagefleet_tag), C(imagefleet_format) (V(v2s1), V(v2s2), V(oci), V(v2s2_list), V(oci_index), or V(unknown)
-    with C(imagefleet_error) for a manifest the collection cannot read), C(imagefleet_digest), C(imagefleet_media_type),
+    with C(imagefleet_error) for a manifest the collection cannot read), C(imagefleet_digest), C(imagefleet_image_key)
+    (the identity of the content across tags, as M(imagefleet.registry.image_manifest_info) returns it), C(imagefleet_media_type),
     C(imagefleet_size) (of the manifest, in bytes) and C(imagefleet_platforms) (the children of a list or index,
     as M(imagefleet.registry.image_manifest_info) returns them).'
   - Uses a YAML configuration file whose name ends with C(registry_images.yml) or C(registry_images.yaml).

@@ -136,6 +136,15 @@ images:
       description: Canonical digest (for schema 1, over the payload with signatures stripped).
       type: str
       sample: sha256:4b1f...
+    image_key:
+      description:
+        - The identity of the image's content across tags; tags with the same key are the same image, converted once.
+        - For Docker schema 1, the SHA-256 digest (V(sha256:...)) of the manifest without C(name), C(tag) and
+          C(signatures), serialised canonically (sorted keys, no spaces); tags of one schema 1 image differ in digest,
+          as each manifest names its tag, but share this key. For every other format, the manifest digest.
+      type: str
+      sample: 'sha256:9c2e...'
+      version_added: 0.2.0
     media_type:
       description: Manifest media type as the registry sent it in C(Content-Type).
       type: str

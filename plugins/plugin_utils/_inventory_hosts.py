@@ -24,7 +24,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._registry.opti
 FORMAT_UNKNOWN = 'unknown'
 VAR_PREFIX = 'imagefleet_'
 # The facts an image host carries (as imagefleet_<name>), in the order they are listed.
-HOST_FACTS = ('ref', 'registry', 'repository', 'tag', 'format', 'digest', 'media_type', 'size', 'platforms')
+HOST_FACTS = ('ref', 'registry', 'repository', 'tag', 'format', 'digest', 'image_key', 'media_type', 'size', 'platforms')
 _UNSAFE_GROUP_CHARS = re.compile(r'[^A-Za-z0-9_]')
 _SCHEME = re.compile(r'^(https?)://', re.IGNORECASE)
 
@@ -79,6 +79,7 @@ def inventory_facts(facts):
         'tag': facts['tag'],
         'format': facts.get('format') or FORMAT_UNKNOWN,
         'digest': facts.get('digest'),
+        'image_key': facts.get('image_key'),
         'media_type': facts.get('media_type'),
         'size': facts.get('size'),
         'platforms': facts.get('platforms') or [],

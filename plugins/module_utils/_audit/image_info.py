@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, NotFoundError
@@ -62,8 +63,7 @@ def inspect_image(registries, reference, on_error=ON_ERROR_FAIL, details=None):
     instead of failing, so that one bad image does not hide the facts of the others.
     details: a Details, to also read layer sizes and creation times.
     """
-    facts = {'reference': str(reference), 'registry': reference.registry, 'repository': reference.repository,
-             'tag': reference.tag, 'exists': False}
+    facts = _absent(reference)
     try:
         manifest = registries.client(reference).get_manifest(reference.repository, reference.ref)
         described = describe(manifest)
@@ -81,8 +81,73 @@ def inspect_image(registries, reference, on_error=ON_ERROR_FAIL, details=None):
     return facts
 
 
+def _absent(reference):
+    return {'reference': str(reference), 'registry': reference.registry, 'repository': reference.repository,
+            'tag': reference.tag, 'exists': False}
+
+
+class TagLists:
+    """Which tags of a repository exist, from one tags/list taken once a tag of it turned out missing.
+
+    Destinations not written yet are missing together, sources exist together: so a repository is listed only after
+    its first missing tag, and only when more of its tags are asked for; then its other missing tags cost no request.
+    A repository with LIST_FIRST or more tags asked for is listed before any of them is read (one request more when
+    all exist, few against its reads; else tags read at the same time would all miss before the listing is back).
+    A repository whose listing fails is not listed again: its tags are read one by one, and fail or report there.
+    """
+
+    LIST_FIRST = 8
+
+    def __init__(self, registries, references, parallel=1):
+        self.registries = registries
+        counts = {}
+        first = {}
+        for reference in references:
+            if reference.tag and not reference.digest:
+                counts[self._key(reference)] = counts.get(self._key(reference), 0) + 1
+                first.setdefault(self._key(reference), reference)
+        self.locks = dict((key, threading.Lock()) for key, count in counts.items() if count > 1)
+        self.listed = {}
+        map_ordered(self.learn, [first[key] for key, count in counts.items() if count >= self.LIST_FIRST], parallel)
+
+    @staticmethod
+    def _key(reference):
+        return (reference.registry, reference.repository)
+
+    def missing(self, reference):
+        """Whether the repository's listing, when taken, lacks this tag."""
+        tags = self.listed.get(self._key(reference))
+        return tags is not None and not reference.digest and reference.tag not in tags
+
+    def learn(self, reference):
+        """After a tag was not found: list its repository, once."""
+        key = self._key(reference)
+        if key not in self.locks:
+            return
+        with self.locks[key]:
+            if key in self.listed:
+                return
+            try:
+                self.listed[key] = set(self.registries.client(reference).tags(reference.repository))
+            except ImagefleetError:
+                self.listed[key] = None
+
+
 def inspect_images(registries, texts, parallel, on_error=ON_ERROR_FAIL, details=False):
-    """Parse every reference first (a bad one fails before any request), then inspect them concurrently."""
+    """Parse every reference first (a bad one fails before any request), then inspect them concurrently.
+
+    A tag missing from its repository's listing (see TagLists) is reported absent without a manifest request.
+    """
     references = [parse_reference(text) for text in texts]
     reader = Details(registries) if details else None
-    return map_ordered(lambda ref: inspect_image(registries, ref, on_error, reader), references, parallel)
+    tag_lists = TagLists(registries, references, parallel)
+
+    def inspect(reference):
+        if tag_lists.missing(reference):
+            return _absent(reference)
+        facts = inspect_image(registries, reference, on_error, reader)
+        if facts['exists'] is False:
+            tag_lists.learn(reference)
+        return facts
+
+    return map_ordered(inspect, references, parallel)

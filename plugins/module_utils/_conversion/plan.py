@@ -94,13 +94,19 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
     """Join a plan ({src, dest, format}) with image_manifest_info results into one record per planned image.
 
     infos holds the facts of every source and destination (keyed by their normalised
-    reference). Records keep the plan's order; a source planned twice appears once.
+    reference; a later entry for the same reference wins). Records keep the plan's order; a source planned twice
+    appears once.
     Each record: src, dest, target_format, registry, repository, tag, format (the
-    source's), digest, exists, dest_exists, dest_format, dest_digest, status,
-    needs_conversion, legacy (see is_legacy), created and layers (the source's digest and size of each, as far
-    as known).
+    source's), digest, image_key (the content's identity across tags), exists, dest_exists, dest_format,
+    dest_digest, status, needs_conversion, legacy (see is_legacy), created and layers (the source's digest and size
+    of each, as far as known). A source whose facts carry no layers (layers null: known from an image inventory)
+    takes layers and created from another tag of the same image_key that has them.
     """
     by_ref = dict((info['reference'], info) for info in infos)
+    details = {}
+    for info in by_ref.values():
+        if info.get('image_key') and info.get('layers') is not None:
+            details.setdefault(info['image_key'], info)
     records = []
     seen = set()
     for item in resolve_plan(plan, default_format):
@@ -109,6 +115,9 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             continue
         seen.add((src, dest))
         src_info = by_ref.get(src) or {'exists': False}
+        if src_info.get('layers') is None and src_info.get('image_key') in details:
+            shared = details[src_info['image_key']]
+            src_info = dict(src_info, layers=shared['layers'], created=shared.get('created'))
         dest_info = (by_ref.get(dest) or {'exists': False}) if dest else None
         status = _status(src_info, dest_info, target)
         ref = parse_reference(src)
@@ -122,6 +131,7 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             'exists': bool(src_info.get('exists')),
             'format': src_info.get('format'),
             'digest': src_info.get('digest'),
+            'image_key': src_info.get('image_key') or src_info.get('digest'),
             'dest_exists': bool(dest_info and dest_info.get('exists')),
             'dest_format': dest_info.get('format') if dest_info else None,
             'dest_digest': dest_info.get('digest') if dest_info else None,

@@ -133,6 +133,23 @@ def verify_manifest(manifest, expected, what='manifest'):
     return manifest
 
 
+# What makes two schema 1 manifests tags of one image although their digests differ: each names its tag (and
+# repository), and the registry re-signs it per request.
+_SCHEMA1_PER_TAG_FIELDS = ('name', 'tag', 'signatures')
+
+
+def image_key(manifest):
+    """The identity of a manifest's content across tags: what tags converted once can share.
+
+    For Docker schema 1, ``sha256:<hex>`` of the document without name, tag and signatures, serialised canonically
+    (sorted keys, no spaces); for every other format the manifest digest, which already names the content.
+    """
+    if manifest.format != mt.FORMAT_V2S1:
+        return manifest.digest
+    content = dict((key, value) for key, value in manifest.doc.items() if key not in _SCHEMA1_PER_TAG_FIELDS)
+    return sha256_digest(json.dumps(content, sort_keys=True, separators=(',', ':')).encode('utf-8'))
+
+
 def _descriptor(item):
     return {
         'digest': item.get('digest'),
@@ -173,6 +190,7 @@ def describe(manifest):
     doc = manifest.doc
     facts = {
         'digest': manifest.digest,
+        'image_key': image_key(manifest),
         'media_type': manifest.media_type,
         'schema_version': doc.get('schemaVersion'),
         'format': manifest.format,

@@ -64,15 +64,17 @@ for key, value in expected.items():
 PY
 }
 
-# legacy/multi (3 tags) and legacy/single (2 tags): five schema 1 images.
+# legacy/multi (3 tags) and legacy/single (2 tags): five schema 1 tags of two images (the tags of each share their
+# image_key), so with imagefleet_batch_size 2 (images) one batch.
 runner check --cmdline=--check
 check_stats check '{"imagefleet_check_mode": true, "imagefleet_images": 5, "imagefleet_legacy": 5, "imagefleet_selected": 5,
-                    "imagefleet_batches": 3, "imagefleet_converted": 5, "imagefleet_failed": 0, "imagefleet_mapped": 0}'
+                    "imagefleet_batches": 1, "imagefleet_converted": 5, "imagefleet_failed": 0, "imagefleet_mapped": 0}'
 runner real
-check_stats real '{"imagefleet_check_mode": false, "imagefleet_images": 5, "imagefleet_selected": 5, "imagefleet_batches": 3,
+check_stats real '{"imagefleet_check_mode": false, "imagefleet_images": 5, "imagefleet_selected": 5, "imagefleet_batches": 1,
                    "imagefleet_converted": 5, "imagefleet_unchanged": 0, "imagefleet_failed": 0,
                    "imagefleet_verified_ok": 5, "imagefleet_verified_bad": 0, "imagefleet_mapped": 5}'
-grep -q 'batch 3/3: 1 images, 1 converted, 0 already done, 0 failed' "${PDD}/artifacts/real/stdout"
+# imagefleet_verify_deep: every conversion is verified, also those image_convert confirmed itself.
+grep -Eq 'batch 1/1: 5 tags, 5 converted \([0-9] reusing another tag.s conversion\), 0 already done, 0 failed' "${PDD}/artifacts/real/stdout"
 runner again
 check_stats again '{"imagefleet_selected": 0, "imagefleet_converted": 0, "imagefleet_verified_ok": 0, "imagefleet_mapped": 5}'
 sed 's/\x1b\[[0-9;]*m//g' "${PDD}/artifacts/again/stdout" | grep -Eq 'localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 '

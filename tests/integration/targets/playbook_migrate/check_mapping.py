@@ -5,7 +5,8 @@
 """mapping.csv row by row against mapping.json, and both against audit.json: python check_mapping.py REPORT_DIR.
 
 Each CSV row must be the JSON entry at the same position, field for field, and each old/new digest must be the
-digest audit.json records for that source and destination (so swapped or shifted columns fail).
+digest audit.json records for that source and destination (so swapped or shifted columns fail). Tags sharing an
+image (image_key) and target format are all in the mapping or none is, and all got the same converted digest.
 """
 
 from __future__ import annotations
@@ -35,7 +36,16 @@ def main(report):
         assert (row[1], row[2].split('@')[0], row[3]) == (image['digest'], image['dest'], image['dest_digest']), (
             'mapping.csv line %d %r does not match audit.json %r' % (number, row, image))
         assert row[1].startswith('sha256:') and row[3].startswith('sha256:'), row
-    print('mapping.csv: %d rows equal mapping.json and audit.json' % len(rows))
+    new_digests = dict((row[0], row[3]) for row in rows)
+    shared = {}
+    for image in audit.values():
+        shared.setdefault((image['image_key'], image['target_format']), []).append(image['src'])
+    for key, sources in shared.items():
+        mapped = set(new_digests.get(src) for src in sources)
+        assert None not in mapped or mapped == {None}, 'tags of image %s partly mapped: %r' % (key, sources)
+        assert len(mapped) == 1, 'tags of image %s converted to different digests: %r' % (key, mapped)
+    print('mapping.csv: %d rows equal mapping.json and audit.json; %d images, every tag of each mapped alike'
+          % (len(rows), len(shared)))
 
 
 if __name__ == '__main__':

@@ -5,7 +5,7 @@
 #
 # The operator playbooks (audit, migrate, verify) end to end with ansible-playbook, as operators run them, on a
 # private lab registry (started here, stopped on exit): rule globs through the real catalog, --check writing nothing
-# but the reports, batched conversion with progress lines, changed=0 on a re-run, the report counts, the mapping,
+# but the reports (no write request at all), batched conversion by image with progress lines, changed=0 on a re-run, the report counts, the mapping,
 # verify passing (deep) and failing on schema 1 and missing destinations, imagefleet_select, fleet mode through
 # the registry_images inventory with --limit (groups and one host's name), bad input refused before any registry
 # request, a destination without a tag, and the -v output of a 500-image audit.
@@ -23,6 +23,7 @@ REG="$(json lab.json 'd["registry"]')"
 
 # Two rules: every tag of legacy/* (9 schema 1 images), tag 1 of modern/* (v2s2, OCI, a list, an index).
 demo_rules "${REG}" "${WORK}/report" >rules.yml
+# Batches count images (tags sharing an image_key and target format): 13 tags of 10 images, so 2 batches.
 echo 'imagefleet_batch_size: 5' >>rules.yml
 DESTS="$("${PYTHON}" -c 'import json,sys; print(json.dumps({"dests": sys.argv[1:]}))' \
     "${REG}"/converted/legacy/{multi:1,multi:2,multi:latest,repeated:1,single:1,single:2,big:1,dupid:1,docker182:1} \
@@ -32,6 +33,8 @@ DESTS="$("${PYTHON}" -c 'import json,sys; print(json.dumps({"dests": sys.argv[1:
 # The registry's log has a line per request it served: its length must not change.
 LOG="$(json lab.json 'd["log"]')"
 served() { grep -c 'http.request.uri=' "${LOG}" || true; }
+# writes: the registry's count of write requests (PUT, POST, PATCH, DELETE) so far.
+writes() { grep -Ec 'http.request.method=(PUT|POST|PATCH|DELETE) ' "${LOG}" || true; }
 # refused PLAYBOOK LOGFILE [ansible-playbook options]: the playbook fails at its first task and the registry saw nothing.
 refused() {
     local before
@@ -100,33 +103,40 @@ ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
 
 # --- migrate --check: nothing written to the registry, the reports are -----------------------------------------
 rm -rf report
+WRITES="$(writes)"
 play migrate -e @rules.yml --check "$@" | tee check.log
-grep -q 'batch 3/3: 3 images, 3 to convert, 0 already done, 0 failed' check.log
+[ "$(writes)" = "${WRITES}" ]
+grep -Eq 'batch 2/2: [0-9]+ tags, [0-9]+ to convert' check.log
+if grep -q 'batch 3/' check.log; then exit 1; fi
+grep -q "would convert: 13 (" check.log
 ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
 [ "$(json report/audit.json 'd["totals"]["needs_conversion"]')" = 13 ]
 [ "$(wc -l <report/mapping.csv)" = 1 ]          # the header: nothing converted yet
 
 # --- migrate: every image converted, in three batches, one progress line each ---------------------------------
 play migrate -e @rules.yml "$@" | tee migrate.log
-grep -q 'batch 1/3: 5 images, 5 converted, 0 already done, 0 failed' migrate.log
-grep -q 'batch 2/3: 5 images, 5 converted, 0 already done, 0 failed' migrate.log
-grep -q 'batch 3/3: 3 images, 3 converted, 0 already done, 0 failed' migrate.log
-grep -q 'verify: 13 destinations, 13 good, 0 bad' migrate.log
+grep -Eq 'batch 1/2: [0-9]+ tags, [0-9]+ converted \([0-9]+ reusing another tag.s conversion\), 0 already done, 0 failed' migrate.log
+grep -Eq 'batch 2/2: [0-9]+ tags, [0-9]+ converted \([0-9]+ reusing another tag.s conversion\), 0 already done, 0 failed' migrate.log
+grep -q "converted: 13 (" migrate.log
+# Verified: what image_convert did not confirm itself (all of it with imagefleet_verify_all), never a bad one.
+grep -Eq 'verified: [0-9]+ good, 0 bad' migrate.log
 ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=true -e "mapping_file=${WORK}/report/mapping.json" "$@"
 [ "$(json report/audit.json 'd["totals"]["needs_conversion"], d["totals"]["by_status"]')" = "0 {'done': 13}" ]
 [ "$(wc -l <report/mapping.csv)" = 14 ]
 "${PYTHON}" "${HERE}/check_mapping.py" report
 # History: the --check run (everything left), then this run (nothing left; its counts).
-[ "$(json report/history.json '[(e["left_tags"], e.get("converted"), e.get("verified")) for e in d]')" = "[(11, None, None), (0, 13, 13)]" ]
+[ "$(json report/history.json '[(e["left_tags"], e.get("converted")) for e in d]')" = "[(11, None), (0, 13)]" ]
 cp report/audit.json audit.first.json
 
 # --- migrate again: nothing changes, not even the reports ------------------------------------------------------
 play migrate -e @rules.yml "$@" | tee again.log
 grep -Eq '^localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' again.log
 cmp report/audit.json audit.first.json
-# ... and in check mode neither
+# ... and in check mode neither, writing nothing
+WRITES="$(writes)"
 play migrate -e @rules.yml --check "$@" | tee again-check.log
 grep -Eq '^localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' again-check.log
+[ "$(writes)" = "${WRITES}" ]
 
 # --- verify: passes, also re-hashing every layer ----------------------------------------------------------------
 play verify -e @rules.yml -e imagefleet_verify_deep=true "$@" | tee verify.log
@@ -154,7 +164,7 @@ imagefleet_select: "[?format=='v2s1' || format=='oci']"
 imagefleet_report_dir: "${WORK}/report-select"
 VARS
 play migrate -e @select.yml "$@" | tee select.log
-grep -q 'batch 1/1: 2 images, 2 converted, 0 already done, 0 failed' select.log
+grep -Eq 'batch 1/1: 2 tags, 2 converted \(0 reusing another tag.s conversion\), 0 already done, 0 failed' select.log
 [ "$(json report-select/mapping.json '[i["old_reference"] for i in d["images"]]')" = "['${REG}/legacy/single:1', '${REG}/modern/oci:1']" ]
 "${PYTHON}" "${HERE}/check_mapping.py" report-select
 
@@ -165,8 +175,8 @@ imagefleet_images:
 imagefleet_report_dir: "${WORK}/report-untagged"
 VARS
 play migrate -e @untagged.yml "$@" | tee untagged.log
-grep -q 'batch 1/1: 1 images, 1 converted, 0 already done, 0 failed' untagged.log
-grep -q 'verify: 1 destinations, 1 good, 0 bad' untagged.log
+grep -Eq 'batch 1/1: 1 tags, 1 converted \(0 reusing another tag.s conversion\), 0 already done, 0 failed' untagged.log
+grep -Eq 'verified: [01] good, 0 bad' untagged.log
 [ "$(json report-untagged/audit.json '[(i["dest"], i["status"]) for i in d["images"]]')" = "[('${REG}/untagged/single:2', 'done')]" ]
 [ "$(json report-untagged/mapping.json '[i["new_reference"] for i in d["images"]]')" = "['${REG}/untagged/single:2']" ]
 play migrate -e @untagged.yml "$@" | tee untagged-again.log
@@ -185,9 +195,11 @@ compose:
   imagefleet_dest_prefix: "'${REG}/fleet'"
 VARS
 ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/migrate.yml" --limit format_v2s1 \
-    -e "imagefleet_report_dir=${WORK}/report-fleet" -e imagefleet_batch_size=2 "$@" | tee fleet.log
-grep -q 'batch 3/3: 2 images, 2 converted, 0 already done, 0 failed' fleet.log
+    -e "imagefleet_report_dir=${WORK}/report-fleet" -e imagefleet_batch_size=2 -e imagefleet_verify_all=true "$@" | tee fleet.log
+grep -Eq 'batch [23]/[23]: [0-9]+ tags, [0-9]+ converted' fleet.log
+grep -q 'converted: 6 (' fleet.log
 grep -q 'verify: 6 destinations, 6 good, 0 bad' fleet.log
+"${PYTHON}" "${HERE}/check_mapping.py" report-fleet
 [ "$(json report-fleet/audit.json 'd["totals"]["images"], d["totals"]["by_format"]')" = "6 {'v2s1': 6}" ]
 ansible-playbook -i fleet.registry_images.yml "${ROOT}/playbooks/migrate.yml" --limit format_v2s1 \
     -e "imagefleet_report_dir=${WORK}/report-fleet" "$@" | tee fleet-again.log
@@ -216,7 +228,7 @@ compose:
 VARS
 ansible-playbook -i fleet-own.registry_images.yml "${ROOT}/playbooks/migrate.yml" --limit format_v2s1 \
     -e "imagefleet_report_dir=${WORK}/report-own" "$@" | tee own.log
-grep -q 'batch 1/1: 2 images, 2 converted, 0 already done, 0 failed' own.log
+grep -Eq 'batch 1/1: 2 tags, 2 converted \([01] reusing another tag.s conversion\), 0 already done, 0 failed' own.log
 [ "$(json report-own/mapping.json 'sorted(i["new_reference"].split("@")[0] for i in d["images"])')" = "['${REG}/own/legacy/single:t1', '${REG}/own/legacy/single:t2']" ]
 
 # --- output size: a 500-image audit with -v prints a bounded summary, not the images -------------------------------

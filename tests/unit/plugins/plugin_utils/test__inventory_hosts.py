@@ -128,11 +128,12 @@ def test_walk_makes_one_summary_per_existing_tag(registries):
     schema1 = by_ref['a.example:5000/legacy/app:1']
     assert schema1 == {
         'ref': 'a.example:5000/legacy/app:1', 'registry': 'a.example:5000', 'repository': 'legacy/app', 'tag': '1',
-        'format': 'v2s1', 'digest': recorded('schema1-multi')[2],
+        'format': 'v2s1', 'digest': recorded('schema1-multi')[2], 'image_key': schema1['image_key'],
         'media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws',
         'size': schema1['size'], 'platforms': [], 'error': None,
     }
-    assert schema1['size'] > 0
+    assert schema1['size'] > 0 and schema1['image_key'].startswith('sha256:') and schema1['image_key'] != schema1['digest']
+    assert by_ref['a.example:5000/modern/app:1']['image_key'] == by_ref['a.example:5000/modern/app:1']['digest']
     assert [by_ref['a.example:5000/%s' % ref]['format'] for ref in ('modern/app:1', 'modern/app:2', 'multi/app:1', 'multi/app:2')] \
         == ['v2s2', 'oci', 'v2s2_list', 'oci_index']
     assert len(by_ref['a.example:5000/multi/app:1']['platforms']) >= 2
@@ -191,6 +192,7 @@ def test_group_names():
 def test_host_name_vars_and_groups():
     facts = inventory_facts({'reference': '127.0.0.1:5000/legacy/app:1', 'registry': '127.0.0.1:5000',
                              'repository': 'legacy/app', 'tag': '1', 'exists': True, 'format': 'v2s1', 'digest': 'sha256:ab',
+                             'image_key': 'sha256:ef',
                              'media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'size': 3000,
                              'platforms': [], 'layers': [{'digest': 'sha256:cd'}], 'config': None, 'signed': True})
     assert 'layers' not in facts
@@ -199,7 +201,8 @@ def test_host_name_vars_and_groups():
     assert host_vars(facts) == {
         'imagefleet_ref': '127.0.0.1:5000/legacy/app:1', 'imagefleet_registry': '127.0.0.1:5000',
         'imagefleet_repository': 'legacy/app', 'imagefleet_tag': '1', 'imagefleet_format': 'v2s1',
-        'imagefleet_digest': 'sha256:ab', 'imagefleet_media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+        'imagefleet_digest': 'sha256:ab', 'imagefleet_image_key': 'sha256:ef',
+        'imagefleet_media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws',
         'imagefleet_size': 3000, 'imagefleet_platforms': [],
     }
     assert host_groups(facts) == ['format_v2s1', 'registry_127_0_0_1_5000']

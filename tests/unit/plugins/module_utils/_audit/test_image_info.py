@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError, NotFoundError, RegistryError
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import inspect_images
-from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistry
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistry, push_v2s2
 from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.recorded import recorded
 
 
@@ -72,3 +72,44 @@ def test_details_read_created_from_the_config_once():
     facts = inspect_images(fake, ['127.0.0.1:5000/modern/app:1', '127.0.0.1:5000/modern/app:2'], 1, details=True)
     assert [f['created'] for f in facts] == ['2021-02-03T04:05:06Z'] * 2
     assert (fake.count('get_blob_bytes'), fake.count('blob_size')) == (1, 0)
+
+
+def test_after_a_missing_tag_its_repository_is_listed_and_other_missing_tags_cost_no_request():
+    fake = FakeRegistry('127.0.0.1:5000')
+    push_v2s2(fake, 'converted/app', '1')
+    push_v2s2(fake, 'legacy/app', '1')
+    fake.tags_of['legacy/app']['2'] = fake.tags_of['legacy/app']['1']
+    refs = (['127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/legacy/app:2']
+            + ['127.0.0.1:5000/converted/app:%d' % n for n in range(1, 6)] + ['127.0.0.1:5000/converted/solo:1'])
+    listings = []
+    tags = fake.tags
+    fake.tags = lambda repository: listings.append(repository) or tags(repository)
+    facts = inspect_images(fake, refs, 1)
+    assert [f['exists'] for f in facts] == [True, True, True, False, False, False, False, False]
+    assert facts[3] == {'reference': refs[3], 'registry': '127.0.0.1:5000', 'repository': 'converted/app', 'tag': '2',
+                        'exists': False}
+    # sources that exist are not listed; converted/app is listed after its first missing tag, converted/solo (one tag) never
+    assert listings == ['converted/app']
+    assert fake.count('get_manifest', 'converted/app') == 2 and fake.count('get_manifest', 'converted/solo') == 1
+
+
+def test_a_repository_whose_listing_fails_is_read_tag_by_tag():
+    fake = FakeRegistry('127.0.0.1:5000')
+    push_v2s2(fake, 'app', '1')
+
+    def refuse(repository):
+        raise RegistryError('listing refused', registry='127.0.0.1:5000')
+
+    fake.tags = refuse
+    refs = ['127.0.0.1:5000/app:1', '127.0.0.1:5000/app:2', '127.0.0.1:5000/app:3']
+    facts = inspect_images(fake, refs, 1)
+    assert [f['exists'] for f in facts] == [True, False, False] and fake.count('get_manifest') == 3
+
+
+def test_a_repository_with_many_tags_asked_for_is_listed_before_reading():
+    fake = FakeRegistry('127.0.0.1:5000')
+    push_v2s2(fake, 'converted/app', '1')
+    refs = ['127.0.0.1:5000/converted/app:%d' % n for n in range(1, 9)]
+    facts = inspect_images(fake, refs, 4)
+    assert [f['exists'] for f in facts] == [True] + [False] * 7
+    assert fake.count('get_manifest') == 1

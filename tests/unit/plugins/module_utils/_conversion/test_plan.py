@@ -90,3 +90,18 @@ def test_legacy_is_schema1_and_lists_with_schema1_children():
     infos = [info(SRC, 'oci', 'sha256:o'), dict(info('a.example.com/l:1', 'v2s2_list', 'sha256:l'), platforms=[schema1_child])]
     records = audit_records([{'src': SRC, 'dest': DEST}, {'src': 'a.example.com/l:1', 'dest': None}], infos)
     assert [r['legacy'] for r in records] == [False, True]
+
+
+def test_audit_records_carry_image_key_and_share_details_across_tags():
+    src2 = 'old.example.com:5000/legacy/app:2'
+    plan = [{'src': SRC, 'dest': DEST}, {'src': src2, 'dest': 'new.example.com/converted/legacy/app:2'}]
+    layers = [{'digest': 'sha256:l', 'size': 3, 'media_type': None}]
+    known = [dict(info(SRC, 'v2s1', 'sha256:s1'), image_key='sha256:k', layers=None, created=None),
+             dict(info(src2, 'v2s1', 'sha256:s2'), image_key='sha256:k', layers=None, created=None)]
+    read = [dict(info(SRC, 'v2s1', 'sha256:s1'), image_key='sha256:k', layers=layers, created='2016-01-01T00:00:00Z')]
+    records = audit_records(plan, known + read)
+    assert [r['image_key'] for r in records] == ['sha256:k', 'sha256:k']
+    assert [r['digest'] for r in records] == ['sha256:s1', 'sha256:s2']
+    assert records[1]['layers'] == [{'digest': 'sha256:l', 'size': 3}] and records[1]['created'] == '2016-01-01T00:00:00Z'
+    # facts without image_key (an older caller): the digest stands for the image
+    assert audit_records([{'src': SRC, 'dest': DEST}], [info(SRC, 'v2s1', 'sha256:s')])[0]['image_key'] == 'sha256:s'

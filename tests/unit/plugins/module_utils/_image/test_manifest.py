@@ -14,9 +14,11 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._errors import
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import (
     classify,
     describe,
+    image_key,
     parse_manifest,
     verify_manifest,
 )
+from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistry, push_schema1
 from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.recorded import recorded
 
 
@@ -105,3 +107,22 @@ def test_describe_list_platforms():
     facts = describe(parse_manifest(raw, content_type))
     assert [p['platform']['architecture'] for p in facts['platforms']] == ['amd64', 'arm64']
     assert facts['layers'] == [] and facts['config'] is None
+
+
+def test_image_key_is_shared_by_the_tags_of_one_schema1_image():
+    fake = FakeRegistry('127.0.0.1:5000')
+    first = push_schema1(fake, 'legacy/app', '1')
+    second = push_schema1(fake, 'legacy/app', '2')
+    elsewhere = push_schema1(fake, 'other/app', '1')  # another repository: another name, history ids differ too
+    assert first.digest != second.digest
+    assert image_key(first) == image_key(second) != first.digest
+    assert image_key(elsewhere) != image_key(first)
+    content = dict((k, v) for k, v in first.doc.items() if k not in ('name', 'tag', 'signatures'))
+    assert image_key(first) == sha256_digest(json.dumps(content, sort_keys=True, separators=(',', ':')).encode())
+    assert describe(first)['image_key'] == image_key(first)
+
+
+def test_image_key_of_other_formats_is_the_digest():
+    for name in ('v2s2', 'oci', 'list', 'index'):
+        manifest = parse_manifest(*recorded(name)[:2])
+        assert image_key(manifest) == manifest.digest == describe(manifest)['image_key']

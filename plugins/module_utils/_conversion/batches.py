@@ -1,0 +1,90 @@
+# Copyright (c) 2026, imagefleet team
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The migration's batches: records grouped by image, and the batches' image_convert results added up once.
+
+Pure functions behind the image_batches and conversion_outcome filters of the migrate playbook.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
+
+SUMMARY_KEYS = ('images', 'converted', 'unchanged', 'failed', 'linked')
+
+
+def image_of(record):
+    """What image_convert converts once per call: tags sharing the content (image_key, else digest) and target."""
+    return (record.get('image_key') or record.get('digest') or record.get('src'), record.get('target_format'))
+
+
+def image_batches(records, size=50):
+    """The records in batches of at most `size` distinct images, every tag of an image in the same batch.
+
+    Images keep the order of their first tag; so do the tags of one image.
+    """
+    try:
+        size = int(size)
+    except (TypeError, ValueError):
+        size = 0
+    if size < 1:
+        raise ImagefleetError('imagefleet_batch_size must be a positive number of images, not %r' % (size,))
+    groups = {}
+    for record in records or []:
+        groups.setdefault(image_of(record), []).append(record)
+    images = list(groups.values())
+    return [[record for group in images[start:start + size] for record in group] for start in range(0, len(images), size)]
+
+
+def selected_batches(chosen, size=50):
+    """{selected, batches, homeless}: how many chosen records have an existing source, those in image_batches, and
+    the sources among them without a destination (then there are no batches: the playbook fails naming them)."""
+    selected = [record for record in chosen or [] if record.get('exists')]
+    homeless = [record.get('src') for record in selected if not record.get('dest')]
+    return {'selected': len(selected), 'batches': [] if homeless else image_batches(selected, size), 'homeless': homeless}
+
+
+def _summary_of(images):
+    """A summary counted from per-image results, for an image_convert that does not give (all of) its own."""
+    return {
+        'images': len(images),
+        'converted': sum(1 for item in images if item.get('changed') and not item.get('failed')),
+        'unchanged': sum(1 for item in images if not item.get('changed') and not item.get('failed')),
+        'failed': sum(1 for item in images if item.get('failed')),
+        'linked': sum(1 for item in images if item.get('linked_from')),
+    }
+
+
+def conversion_outcome(results, batches, check_mode=False):
+    """image_convert's results over all batches (a loop's ``results``, one per batch), read once.
+
+    Returns images (every per-image result), summary (the batches' summaries added up), failures ("<src>: <msg>",
+    also one per image of a batch whose call failed as a whole), unconfirmed (the results that did not fail and that
+    image_convert did not confirm, verified not true: what migrate.yml verifies) and progress (one line per batch).
+    """
+    images, failures, progress = [], [], []
+    total = dict((key, 0) for key in SUMMARY_KEYS)
+    count = len(batches or [])
+    for index, (result, batch) in enumerate(zip(results or [], batches or [])):
+        done = result.get('images')
+        if done is None:
+            msg = result.get('msg') or 'image_convert failed'
+            summary = dict(_summary_of([]), images=len(batch), failed=len(batch))
+            batch_failures = ['%s: %s' % (record.get('src'), msg) for record in batch]
+        else:
+            # The module's own counts where it gives them; counted from its per-image results otherwise.
+            given = result.get('summary') or {}
+            summary = dict(_summary_of(done), **dict((key, given[key]) for key in SUMMARY_KEYS if key in given))
+            batch_failures = result.get('failures')
+            if batch_failures is None:
+                batch_failures = ['%s: %s' % (item.get('src'), item.get('msg')) for item in done if item.get('failed')]
+            images.extend(done)
+        failures.extend(batch_failures)
+        for key in SUMMARY_KEYS:
+            total[key] += int(summary.get(key) or 0)
+        progress.append('batch %d/%d: %d tags, %d %s (%d reusing another tag\'s conversion), %d already done, %d failed' % (
+            index + 1, count, summary['images'], summary['converted'], 'to convert' if check_mode else 'converted',
+            summary['linked'], summary['unchanged'], summary['failed']))
+    unconfirmed = [item for item in images if not item.get('failed') and item.get('verified') is not True]
+    return {'images': images, 'summary': total, 'failures': failures, 'unconfirmed': unconfirmed, 'progress': progress}

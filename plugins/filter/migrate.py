@@ -8,21 +8,21 @@ migration_batches, conversion_outcome, rule_credentials."""
 from __future__ import annotations
 
 from ansible_collections.imagefleet.registry.plugins.filter.select import jmespath_select
-from ansible_collections.imagefleet.registry.plugins.module_utils._audit import fleet
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion import batches, settings
+from ansible_collections.imagefleet.registry.plugins.plugin_utils import _fleet as fleet
+from ansible_collections.imagefleet.registry.plugins.plugin_utils import _migrate
 from ansible_collections.imagefleet.registry.plugins.plugin_utils._filter import filter_errors
 
 fleet_images = filter_errors(fleet.fleet_images)
 references_to_read = filter_errors(fleet.references_to_read)
-conversion_outcome = filter_errors(batches.conversion_outcome)
-rule_credentials = filter_errors(settings.rule_credentials)
+conversion_outcome = filter_errors(_migrate.conversion_outcome)
+rule_credentials = filter_errors(_migrate.rule_credentials)
 
 
 @filter_errors
 def migration_batches(records, size=50, select=None):
     """The records imagefleet_select chooses (else those needing conversion), in batches of whole images."""
     chosen = jmespath_select(records, select) if select else [record for record in records or [] if record.get('needs_conversion')]
-    return batches.selected_batches(chosen, size)
+    return _migrate.selected_batches(chosen, size)
 
 
 class FilterModule:

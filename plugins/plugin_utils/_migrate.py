@@ -2,9 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The migration's batches: records grouped by image, and the batches' image_convert results added up once.
+"""What the migrate playbook's filters compute: the registry credentials its tasks share, the batches (records
+grouped by image), and the batches' image_convert results added up once.
 
-Pure functions behind the image_batches and conversion_outcome filters of the migrate playbook.
+Pure functions, controller-side only (plugins/filter/migrate.py).
 """
 
 from __future__ import annotations
@@ -88,3 +89,13 @@ def conversion_outcome(results, batches, check_mode=False):
             summary['linked'], summary['unchanged'], summary['failed']))
     unconfirmed = [item for item in images if not item.get('failed') and item.get('verified') is not True]
     return {'images': images, 'summary': total, 'failures': failures, 'unconfirmed': unconfirmed, 'progress': progress}
+
+
+def rule_credentials(sources, registry_options=None):
+    """registry_credentials for every registry module of a run: imagefleet_registry_options' own, then one entry per
+    imagefleet_sources rule that gives a username (its password, or empty)."""
+    found = list((registry_options or {}).get('registry_credentials') or [])
+    for rule in sources or []:
+        if rule.get('username') is not None:
+            found.append({'registry': rule.get('registry'), 'username': rule['username'], 'password': rule.get('password') or ''})
+    return found

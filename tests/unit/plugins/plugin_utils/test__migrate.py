@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batches import conversion_outcome, image_batches, selected_batches
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._migrate import conversion_outcome, image_batches, selected_batches
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._audit.fleet import fleet_facts, fleet_images, fleet_plan, references_to_read
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._fleet import fleet_facts, fleet_images, fleet_plan, references_to_read
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 
 

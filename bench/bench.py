@@ -501,15 +501,26 @@ class Bench:
 
 
 def batch_times(timeline: Path, launched: float) -> dict:
-    """Seconds of every convert batch of a migrate.yml run, from the bench_timeline callback's task starts.
+    """Seconds of every convert batch of a migrate.yml run, from the bench_timeline callback's events.
 
-    A batch runs from the start of its `... batch N/M ...` task to the next one's; the last one ends at the
+    A task looping over the batches ("... per batch"): each batch ends with its loop item. Otherwise a batch runs
+    from the start of its `... batch N/M ...` task to the next one's; the last one ends at the
     first task that was not part of the first batch (so renamed tasks inside the batch file still count)."""
     try:
         events = [json.loads(line) for line in timeline.read_text(encoding="utf-8").splitlines() if line.strip()]
     except (OSError, ValueError):
         return {"batches": [], "startup": None}
     tasks = [event for event in events if event["event"] == "task"]
+    # migrate.yml loops one image_convert task over the batches: a batch ends with its loop item.
+    looped = [index for index, event in enumerate(events) if event["event"] == "task" and "per batch" in event["name"]]
+    if looped:
+        start = looped[0]
+        items = [event["t"] for event in events[start + 1:]
+                 if event["event"] == "item" and event["name"] == events[start]["name"]]
+        bounds = [events[start]["t"]] + items
+        return {"batches": [round(later - earlier, 3) for earlier, later in zip(bounds, bounds[1:])],
+                "startup": round(events[0]["t"] - launched, 2),
+                "first_batch_at": round(events[start]["t"] - launched, 2)}
     batch_name = re.compile(r"\bbatch\b.*\d+\s*/\s*\d+|batch \{\{")
     starts = [index for index, event in enumerate(tasks) if batch_name.search(event["name"])]
     # One task whose name matches repeats once per batch: the batch's first task.

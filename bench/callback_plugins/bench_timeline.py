@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""make bench only: the wall-clock start of every task, one JSON line each, to the file $BENCH_TIMELINE.
-bench.py reads the batch boundaries of migrate.yml from it (the progress lines carry no time)."""
+"""make bench only: the wall-clock start of every task and the end of every loop item, one JSON line each, to the
+file $BENCH_TIMELINE. bench.py reads the batch boundaries of migrate.yml from it (the progress lines carry no time)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ name: bench_timeline
 type: aggregate
 short_description: task start times to a JSON lines file (make bench)
 description:
-  - "Writes one JSON object per line (t: epoch seconds, event: start, task or end, name: the task name) to the
-    file named by the environment variable BENCH_TIMELINE. Used by bench/bench.py only; not shipped."
+  - "Writes one JSON object per line (t: epoch seconds, event: start, task, item or end, name: the task name) to
+    the file named by the environment variable BENCH_TIMELINE. Used by bench/bench.py only; not shipped."
 requirements:
   - enabled in the bench's ansible-playbook runs (ANSIBLE_CALLBACKS_ENABLED=bench_timeline)
 """
@@ -45,6 +45,12 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_task_start(self, task, is_conditional):
         self._write("task", task.get_name())
+
+    def v2_runner_item_on_ok(self, result):
+        self._write("item", result.task_name)
+
+    def v2_runner_item_on_failed(self, result):
+        self._write("item", result.task_name)
 
     def v2_playbook_on_stats(self, stats):
         self._write("end")

@@ -77,7 +77,7 @@ def test_a_watch_that_does_not_expire_changes_nothing():
 def test_deadlines_share_one_thread_and_a_finished_watch_never_fires():
     before = threading.active_count()
     finished = []
-    for _ in range(2100):  # past the heap's compaction point, twice
+    for _round in range(2100):  # past the heap's compaction point, twice
         with Watch(0.05) as watch:
             pass
         finished.append(watch)

@@ -84,10 +84,12 @@ options:
       - What the audit found is trusted instead of asking the registry again - C(digest) (the source's; a source that
         changed since is refused, naming both digests), C(image_key), C(dest_exists), C(dest_digest), C(dest_format).
         With C(digest), C(format), C(dest_exists) (and C(dest_format) when it exists) known, check mode sends no request
-        at all and answers as the audit does.
+        at all and answers as the audit does. The trust has a window - a destination tag someone else writes between
+        the audit and the conversion is not seen; leave C(dest_exists) out (the short form) to have each destination
+        read again just before it is written.
       - Tags that share an image (audit records with the same C(image_key), else the same C(digest), and the same
-        target format; C(dest_exists) known; no C(backup_tag)) convert once; every other tag gets the converted manifest with one HEAD of its source and one
-        manifest PUT (after mounting the blobs when its destination repository differs), and its result names the
+        target format; C(dest_exists) known; no C(backup_tag)) convert once; every other tag gets the converted manifest
+        with one HEAD of its source and one manifest PUT (after mounting the blobs when its destination repository differs), and its result names the
         tag it reused in C(linked_from).
       - Images convert concurrently (O(parallel)); one failing image does not stop the others. The task fails at the
         end if any failed, naming them, and RV(images) holds every image's result.

@@ -270,7 +270,8 @@ class Bench:
         entry = self.timed(key, label, ["ansible-playbook", *options, playbook, "-e", f"@{vars_path}"], env=env,
                            cwd=self.out, **kwargs)
         text = Path(entry["log"]).read_text(encoding="utf-8", errors="replace")
-        for pattern in (r"converted: \d+,\s+already done: \d+,\s+failed: \d+", r"verified: \d+ good, \d+ bad",
+        for pattern in (r"(?:would convert|converted): \d+\s+\(\d+ reusing[^)]*\),\s+already done: \d+,\s+failed: \d+",
+                        r"verified: \d+ good, \d+ bad",
                         r"audit: \d+ images in \d+ registries[^\"]*"):
             found = re.findall(pattern, text)
             if found:

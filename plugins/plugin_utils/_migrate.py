@@ -84,9 +84,9 @@ def conversion_outcome(results, batches, check_mode=False):
         failures.extend(batch_failures)
         for key in SUMMARY_KEYS:
             total[key] += int(summary.get(key) or 0)
-        progress.append('batch %d/%d: %d tags, %d %s (%d reusing another tag\'s conversion), %d already done, %d failed' % (
-            index + 1, count, summary['images'], summary['converted'], 'to convert' if check_mode else 'converted',
-            summary['linked'], summary['unchanged'], summary['failed']))
+        progress.append('batch %d/%d: %d %s, %d %s (%d reusing another tag\'s conversion), %d already done, %d failed' % (
+            index + 1, count, summary['images'], 'tag' if summary['images'] == 1 else 'tags', summary['converted'],
+            'to convert' if check_mode else 'converted', summary['linked'], summary['unchanged'], summary['failed']))
     unconfirmed = [item for item in images if not item.get('failed') and item.get('verified') is not True]
     return {'images': images, 'summary': total, 'failures': failures, 'unconfirmed': unconfirmed, 'progress': progress}
 

@@ -175,7 +175,7 @@ imagefleet_images:
 imagefleet_report_dir: "${WORK}/report-untagged"
 VARS
 play migrate -e @untagged.yml "$@" | tee untagged.log
-grep -Eq 'batch 1/1: 1 tags, 1 converted \(0 reusing another tag.s conversion\), 0 already done, 0 failed' untagged.log
+grep -Eq 'batch 1/1: 1 tag, 1 converted \(0 reusing another tag.s conversion\), 0 already done, 0 failed' untagged.log
 grep -Eq 'verified: [01] good, 0 bad' untagged.log
 [ "$(json report-untagged/audit.json '[(i["dest"], i["status"]) for i in d["images"]]')" = "[('${REG}/untagged/single:2', 'done')]" ]
 [ "$(json report-untagged/mapping.json '[i["new_reference"] for i in d["images"]]')" = "['${REG}/untagged/single:2']" ]

@@ -62,7 +62,8 @@ def conversion_outcome(results, batches, check_mode=False):
 
     Returns images (every per-image result), summary (the batches' summaries added up), failures ("<src>: <msg>",
     also one per image of a batch whose call failed as a whole), unconfirmed (the results that did not fail and that
-    image_convert did not confirm, verified not true: what migrate.yml verifies) and progress (one line per batch).
+    image_convert did not confirm, verified not true: what migrate.yml verifies), confirmed (how many it did confirm)
+    and progress (one line per batch).
     """
     images, failures, progress = [], [], []
     total = dict((key, 0) for key in SUMMARY_KEYS)
@@ -88,7 +89,9 @@ def conversion_outcome(results, batches, check_mode=False):
             index + 1, count, summary['images'], 'tag' if summary['images'] == 1 else 'tags', summary['converted'],
             'to convert' if check_mode else 'converted', summary['linked'], summary['unchanged'], summary['failed']))
     unconfirmed = [item for item in images if not item.get('failed') and item.get('verified') is not True]
-    return {'images': images, 'summary': total, 'failures': failures, 'unconfirmed': unconfirmed, 'progress': progress}
+    confirmed = sum(1 for item in images if not item.get('failed') and item.get('verified') is True)
+    return {'images': images, 'summary': total, 'failures': failures, 'unconfirmed': unconfirmed, 'confirmed': confirmed,
+            'progress': progress}
 
 
 def rule_credentials(sources, registry_options=None):

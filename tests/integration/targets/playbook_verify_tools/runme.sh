@@ -58,7 +58,7 @@ imagefleet_images:
 imagefleet_report_dir: "${WORK}/report"
 VARS
 play migrate -e @images.yml "$@" | tee migrate.log
-grep -q 'verify: 4 destinations, 4 good, 0 bad' migrate.log
+grep -q 'verified: 4 good, 0 bad (4 confirmed by image_convert as pushed, 0 read again)' migrate.log
 
 # --- verify with skopeo: passes on the converted images, the OCI one included ----------------------------------------
 play verify -e @images.yml -e '{"imagefleet_verify_tools": ["skopeo"]}' "$@" | tee skopeo.log

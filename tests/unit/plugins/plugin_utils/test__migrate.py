@@ -43,10 +43,11 @@ def test_outcome_adds_up_the_batches_once():
     assert outcome['summary'] == {'images': 4, 'converted': 2, 'unchanged': 0, 'failed': 2, 'linked': 1}
     assert outcome['failures'] == ['b:1: gone', 'c:1: registry down']
     assert [item['src'] for item in outcome['unconfirmed']] == ['a:2']
+    assert outcome['confirmed'] == 1
     assert outcome['progress'][0] == "batch 1/3: 2 tags, 2 to convert (1 reusing another tag's conversion), 0 already done, 0 failed"
     assert outcome['progress'][2].endswith('1 failed')
     assert conversion_outcome([], []) == {'images': [], 'summary': dict.fromkeys(('images', 'converted', 'unchanged', 'failed', 'linked'), 0),
-                                          'failures': [], 'unconfirmed': [], 'progress': []}
+                                          'failures': [], 'unconfirmed': [], 'confirmed': 0, 'progress': []}
 
 
 def test_outcome_of_results_without_a_summary():

@@ -34,9 +34,11 @@ options:
     elements: str
   parallel:
     description:
-      - How many images are inspected at the same time.
+      - How many images are inspected at the same time. Reading a manifest mostly waits on the registry, so this is well
+        above the CPU count, as in M(imagefleet.registry.image_convert); O(max_connections) bounds the requests in flight
+        to any one registry.
     type: int
-    default: 8
+    default: 16
   on_error:
     description:
       - What an error reading one image does (a registry that cannot be reached after its retries, refused
@@ -210,7 +212,7 @@ def main():
         argument_spec=registry_argspec(
             image=dict(type='str'),
             images=dict(type='list', elements='str'),
-            parallel=dict(type='int', default=8),
+            parallel=dict(type='int', default=16),
             on_error=dict(type='str', default=ON_ERROR_FAIL, choices=[ON_ERROR_FAIL, ON_ERROR_REPORT]),
             details=dict(type='bool', default=False),
         ),

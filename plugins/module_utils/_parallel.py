@@ -2,10 +2,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Run a function over items on a bounded thread pool, keeping the input order."""
+"""Run a function over items on a bounded thread pool, keeping the input order; compute a value once per key."""
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 
@@ -16,3 +17,23 @@ def map_ordered(function, items, workers):
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(workers, len(items))) as pool:
         return list(pool.map(function, items))
+
+
+class OncePerKey:
+    """Values computed once per key, shared by threads: a thread asking for a key being computed waits for it
+    instead of asking the registry again (the tags of one image are read side by side). A failure is not kept."""
+
+    def __init__(self):
+        self._values = {}
+        self._locks = {}
+        self._guard = threading.Lock()
+
+    def get(self, key, compute):
+        if key in self._values:
+            return self._values[key]
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._values:
+                self._values[key] = compute()
+            return self._values[key]

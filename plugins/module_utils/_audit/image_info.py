@@ -12,7 +12,7 @@ import threading
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, NotFoundError
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import describe
-from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
+from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import OncePerKey, map_ordered
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import parse_reference
 
 
@@ -25,34 +25,32 @@ CONFIG_LIMIT = 1 << 20
 class Details:
     """What a manifest does not say, read once per distinct blob in a run: schema 1 layer sizes, config `created`.
 
-    Shared by the threads of one run; a race only repeats a request.
+    Shared by the threads of one run: tags of one image read side by side ask for a blob once, not once each.
     """
 
     def __init__(self, registries):
         self.registries = registries
-        self.sizes = {}
-        self.created = {}
+        self.sizes = OncePerKey()
+        self.created = OncePerKey()
 
-    def _created(self, client, repository, config):
-        digest = config.get('digest')
-        if digest not in self.created:
-            try:
-                created = json.loads(client.get_blob_bytes(repository, digest, CONFIG_LIMIT)).get('created')
-            except (ValueError, AttributeError):
-                created = None
-            self.created[digest] = created if isinstance(created, str) else None
-        return self.created[digest]
+    @staticmethod
+    def _created(client, repository, config):
+        try:
+            created = json.loads(client.get_blob_bytes(repository, config.get('digest'), CONFIG_LIMIT)).get('created')
+        except (ValueError, AttributeError):
+            created = None
+        return created if isinstance(created, str) else None
 
     def fill(self, reference, facts):
         """Add layer sizes (schema 1) or `created` (v2s2, OCI) to the facts of one image."""
         client = self.registries.client(reference)
         if facts['format'] == mt.FORMAT_V2S1:
             for layer in facts['layers']:
-                if layer['digest'] not in self.sizes:
-                    self.sizes[layer['digest']] = client.blob_size(reference.repository, layer['digest'])
-                layer['size'] = self.sizes[layer['digest']]
+                digest = layer['digest']
+                layer['size'] = self.sizes.get(digest, lambda digest=digest: client.blob_size(reference.repository, digest))
         elif facts.get('config'):
-            facts['created'] = self._created(client, reference.repository, facts['config'])
+            config = facts['config']
+            facts['created'] = self.created.get(config.get('digest'), lambda: self._created(client, reference.repository, config))
 
 
 def inspect_image(registries, reference, on_error=ON_ERROR_FAIL, details=None):

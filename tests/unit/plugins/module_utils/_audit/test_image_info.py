@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import InvalidReferenceError, NotFoundError, RegistryError
@@ -113,3 +115,24 @@ def test_a_repository_with_many_tags_asked_for_is_listed_before_reading():
     facts = inspect_images(fake, refs, 4)
     assert [f['exists'] for f in facts] == [True] + [False] * 7
     assert fake.count('get_manifest') == 1
+
+
+def test_details_of_tags_read_side_by_side_ask_for_each_blob_once(monkeypatch):
+    fake = FakeRegistry('127.0.0.1:5000')
+    legacy = fake.add_manifest('legacy/app', '1', *recorded('schema1-multi')[:2])
+    tags = [str(number) for number in range(1, 9)]
+    for tag in tags[1:]:
+        fake.tags_of['legacy/app'][tag] = legacy.digest
+    layers = [layer['blobSum'] for layer in legacy.doc['fsLayers']]
+    for index, digest in enumerate(layers):
+        fake.add_blob('legacy/app', b'x' * (index + 1), digest=digest)
+    blob_size = fake.blob_size
+
+    def slow_blob_size(*args, **kwargs):
+        time.sleep(0.05)  # a registry's round trip: the other tags' threads ask meanwhile
+        return blob_size(*args, **kwargs)
+
+    monkeypatch.setattr(fake, 'blob_size', slow_blob_size)
+    facts = inspect_images(fake, ['127.0.0.1:5000/legacy/app:%s' % tag for tag in tags], 8, details=True)
+    assert all(f['layers'] == facts[0]['layers'] for f in facts)
+    assert fake.count('blob_size') == len(set(layers))

@@ -302,8 +302,7 @@ class Bench:
         # The conversion engine alone, without the playbook's audit, verification and reports.
         args = self.out / "engine.json"
         args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {
-            "images": [{"src": src, "dest": self.dest(src, "engine")} for src in self.sources],
-            "parallel": 8}}), encoding="utf-8")
+            "images": [{"src": src, "dest": self.dest(src, "engine")} for src in self.sources]}}), encoding="utf-8")
         self.module("engine", f"image_convert module, {len(self.sources)} images in one call", args,
                     images=len(self.sources))
 
@@ -311,6 +310,27 @@ class Bench:
         """The image_convert module file run directly from the built collection (no Ansible around it)."""
         return self.timed(key, label, [sys.executable, "plugins/modules/image_convert.py", str(args)],
                           env={"PYTHONPATH": str(self.collection.parent.parent.parent)}, cwd=self.collection, **kwargs)
+
+    def audited(self, key: str, prefix: str, refs: list) -> list:
+        """Audit records of refs going to `prefix` (image_manifest_info run directly over the sources and their
+        destinations, counted as its own step), in the shape migrate.yml hands to image_convert."""
+        dests = [self.dest(ref, prefix) for ref in refs]
+        args = self.out / f"{key}.json"
+        args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"images": refs + dests}}), encoding="utf-8")
+        facts_path = self.out / f"{key}.out.json"
+        self.timed(key, f"image_manifest_info module, audit of {len(refs)} tags and their destinations",
+                   [sys.executable, "plugins/modules/image_manifest_info.py", str(args)],
+                   env={"PYTHONPATH": str(self.collection.parent.parent.parent)}, cwd=self.collection,
+                   images=len(refs), scenario="tags", stdout_path=facts_path)
+        facts = {info["reference"]: info for info in json.loads(facts_path.read_text(encoding="utf-8"))["images"]}
+        records = []
+        for ref, dest in zip(refs, dests):
+            src, found = facts[ref], facts[dest]
+            records.append({"src": ref, "dest": dest, "target_format": "v2s2", "format": src["format"],
+                            "digest": src["digest"], "image_key": src.get("image_key"),
+                            "dest_exists": bool(found.get("exists")), "dest_format": found.get("format"),
+                            "dest_digest": found.get("digest")})
+        return records
 
     def latency(self) -> None:
         """The same fleet (its first BENCH_LATENCY_IMAGES images) reached through the latency proxy."""
@@ -342,18 +362,22 @@ class Bench:
         self.lab_cli("latency", "down", "--state", str(self.out / "latency" / "state.json"))
 
     def same_image_tags(self) -> None:
-        """One schema 1 image under BENCH_SAME_TAGS tags of one repository: what each tag beyond the first costs."""
+        """One schema 1 image under BENCH_SAME_TAGS tags of one repository: what each tag beyond the first costs.
+
+        As in migrate.yml: image_manifest_info audits the tags and their destinations first, and image_convert gets
+        the audit records (digest, image_key, dest_exists), so it converts the image once and links the other tags."""
         refs = self.same_refs
         count = len(refs)
+        records = {prefix: self.audited(f"same_audit_{prefix}", prefix, refs if prefix == "same-ours" else refs[:1])
+                   for prefix in ("same-one", "same-ours")}
         one = self.out / "sametags-one.json"
-        one.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {
-            "images": [{"src": refs[0], "dest": self.dest(refs[0], "same-one")}]}}), encoding="utf-8")
-        self.module("same_ours_one", "image_convert module, the first tag alone", one, images=1, scenario="tags")
+        one.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"images": records["same-one"]}}), encoding="utf-8")
+        self.module("same_ours_one", "image_convert module, the first tag alone (given its audit record)", one,
+                    images=1, scenario="tags")
         every = self.out / "sametags-all.json"
-        every.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {
-            "images": [{"src": ref, "dest": self.dest(ref, "same-ours")} for ref in refs]}}), encoding="utf-8")
-        self.module("same_ours_all", f"image_convert module, all {count} tags in one call", every, images=count,
-                    scenario="tags")
+        every.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"images": records["same-ours"]}}), encoding="utf-8")
+        self.module("same_ours_all", f"image_convert module, all {count} tags in one call (given their audit records)",
+                    every, images=count, scenario="tags")
         cache = self.out / "skopeo-cache-same"
         command, env = self.skopeo([*SKOPEO_COPY, f"docker://{refs[0]}", f"docker://{self.dest(refs[0], 'same-skopeo')}"],
                                    cache)

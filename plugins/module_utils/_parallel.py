@@ -21,12 +21,22 @@ def map_ordered(function, items, workers):
 
 class OncePerKey:
     """Values computed once per key, shared by threads: a thread asking for a key being computed waits for it
-    instead of asking the registry again (the tags of one image are read side by side). A failure is not kept."""
+    instead of asking the registry again (the tags of one image are read side by side, images share layers).
+    None (nothing learnt) and failures are not kept."""
 
     def __init__(self):
         self._values = {}
         self._locks = {}
         self._guard = threading.Lock()
+
+    def peek(self, key):
+        """The value if known, else None; never computes."""
+        return self._values.get(key)
+
+    def put(self, key, value):
+        """Keep a value learnt elsewhere (a config's diff_id, an upload's hash)."""
+        if value is not None:
+            self._values[key] = value
 
     def get(self, key, compute):
         if key in self._values:
@@ -35,5 +45,5 @@ class OncePerKey:
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._values:
-                self._values[key] = compute()
-            return self._values[key]
+                self.put(key, compute())
+            return self._values.get(key)

@@ -18,6 +18,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.ha
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.media_types import MAX_MANIFEST_BYTES
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.blob_upload import RestartUpload
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import RegistryError
+from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import OncePerKey
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.client import BrokenTransferError
 
 if TYPE_CHECKING:
@@ -40,26 +41,6 @@ class Location:
     @property
     def key(self) -> str:
         return '%s/%s' % (self.client.host, self.repository)
-
-
-class DiffIdCache:
-    """digest -> diff_id, with one lock per digest so that concurrent images hash a shared layer once."""
-
-    def __init__(self) -> None:
-        self._values: dict[str, str] = {}
-        self._locks: dict[str, threading.Lock] = {}
-        self._guard = threading.Lock()
-
-    def get(self, digest: str) -> str | None:
-        return self._values.get(digest)
-
-    def put(self, digest: str, diff_id: str | None) -> None:
-        if diff_id:
-            self._values[digest] = diff_id
-
-    def lock(self, digest: str) -> threading.Lock:
-        with self._guard:
-            return self._locks.setdefault(digest, threading.Lock())
 
 
 class TransferStats:
@@ -116,7 +97,7 @@ class BlobMover:
     """
 
     def __init__(self) -> None:
-        self._diff_ids = DiffIdCache()
+        self._diff_ids = OncePerKey()  # digest -> diff_id, each layer hashed once per run
         self._sizes: dict[str, int] = {}  # digest -> size, as descriptors, registries or streams told
         self._read_at: set[tuple[str, str]] = set()  # (repository key, digest) read whole and verified there
 
@@ -124,20 +105,20 @@ class BlobMover:
         """Record a blob's size (from a descriptor: it bounds every later read) and diff_id (from a config) if not known."""
         if size is not None and digest not in self._sizes:
             self._sizes[digest] = size
-        if diff_id and self._diff_ids.get(digest) is None:
+        if self._diff_ids.peek(digest) is None:
             self._diff_ids.put(digest, diff_id)
 
     def size_of(self, digest: str) -> int | None:
         return self._sizes.get(digest)
 
     def diff_id_of(self, digest: str) -> str | None:
-        return self._diff_ids.get(digest)
+        return self._diff_ids.peek(digest)
 
     def facts(self, digests: list[str]) -> tuple[dict[str, str], dict[str, int]] | None:
         """(diff_id by digest, size by digest) of every digest, or None while any is unknown."""
         diff_ids = {}
         for digest in digests:
-            diff_id = self._diff_ids.get(digest)
+            diff_id = self._diff_ids.peek(digest)
             if diff_id is None or digest not in self._sizes:
                 return None
             diff_ids[digest] = diff_id
@@ -155,27 +136,22 @@ class BlobMover:
 
     def read_diff_id(self, location: Location, digest: str, stats: TransferStats) -> str:
         """diff_id of a blob, from the cache or by streaming it once (verified against its digest)."""
-        cached = self._diff_ids.get(digest)
-        if cached:
-            return cached
-        with self._diff_ids.lock(digest):
-            cached = self._diff_ids.get(digest)
-            if cached:
-                return cached
 
-            def read_once(_attempt):
-                hasher = BlobHasher(digest, want_diff_id=True, max_uncompressed=location.client.max_layer_bytes)
-                for _chunk in _stream(location, digest, hasher, size=self._sizes.get(digest)):
-                    pass
-                return hasher
+        def read_once(_attempt):
+            hasher = BlobHasher(digest, want_diff_id=True, max_uncompressed=location.client.max_layer_bytes)
+            for _chunk in _stream(location, digest, hasher, size=self._sizes.get(digest)):
+                pass
+            return hasher
 
+        def read():
             hasher = location.client.retrier(BrokenTransferError).call(read_once)
             diff_id = hasher.finish()
             stats.record(None, read=hasher.size)
             self._sizes[digest] = hasher.size
             self._read_at.add((location.key, digest))
-            self._diff_ids.put(digest, diff_id)
             return diff_id
+
+        return self._diff_ids.get(digest, read)
 
     def copy(self, source: Location, dest: Location, digest: str, stats: TransferStats,
              want_diff_id: bool = False) -> tuple[str, str | None]:
@@ -187,7 +163,7 @@ class BlobMover:
         blob was already linked, so a HEAD before it would only cost a request.
         """
         same_registry = source.client is dest.client and source.repository != dest.repository
-        if source.client is dest.client and source.repository == dest.repository and want_diff_id and not self._diff_ids.get(digest):
+        if source.client is dest.client and source.repository == dest.repository and want_diff_id and not self._diff_ids.peek(digest):
             # In place: the read for the diff_id, checked against the digest, shows the blob is there
             # (unless another image read it elsewhere meanwhile: then a HEAD below asks).
             diff_id = self.read_diff_id(dest, digest, stats)
@@ -216,7 +192,7 @@ class BlobMover:
         starts over with a fresh hasher, so the digest and diff_id are always computed from
         bytes that were actually sent. A switch of upload protocol costs one re-read, no try.
         """
-        want_diff_id = want_diff_id and not self._diff_ids.get(digest)
+        want_diff_id = want_diff_id and not self._diff_ids.peek(digest)
         switched = 0
         first_session = [session_url]  # the session a mount opened serves the first try only
 
@@ -250,8 +226,8 @@ class BlobMover:
         if not committed:
             # A concurrent writer's copy is there; our stream may have stopped part-way.
             stats.record(SKIPPED)
-            return self.read_diff_id(dest, digest, stats) if want_diff_id else self._diff_ids.get(digest)
-        diff_id = hasher.finish() if want_diff_id else self._diff_ids.get(digest)
+            return self.read_diff_id(dest, digest, stats) if want_diff_id else self._diff_ids.peek(digest)
+        diff_id = hasher.finish() if want_diff_id else self._diff_ids.peek(digest)
         self._diff_ids.put(digest, diff_id)
         self._sizes[digest] = hasher.size
         stats.record(UPLOADED, uploaded=hasher.size, read=hasher.size)

@@ -360,9 +360,9 @@ def test_in_place_a_layer_another_image_read_meanwhile_is_still_checked_here(reg
     mover = BlobMover()
     mover.read_diff_id(Location(registry, 'fleet/a'), base, TransferStats())
     here = Location(registry, 'fleet/b')
-    real_get = mover._diff_ids.get
+    real_peek = mover._diff_ids.peek
     answers = iter([None])  # copy() looks before the other read lands; read_diff_id then finds it cached
-    mover._diff_ids.get = lambda digest: next(answers, real_get(digest))
+    mover._diff_ids.peek = lambda digest: next(answers, real_peek(digest))
     mark = len(registry.calls)
     assert mover.copy(here, here, base, TransferStats(), want_diff_id=True)[0] == 'skipped'
     assert [call[0] for call in registry.calls[mark:]] == ['blob_size']

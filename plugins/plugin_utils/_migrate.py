@@ -10,6 +10,7 @@ Pure functions, controller-side only (plugins/filter/migrate.py).
 
 from __future__ import annotations
 
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import summarize
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 
 SUMMARY_KEYS = ('images', 'converted', 'unchanged', 'failed', 'linked')
@@ -46,17 +47,6 @@ def selected_batches(chosen, size=50):
     return {'selected': len(selected), 'batches': [] if homeless else image_batches(selected, size), 'homeless': homeless}
 
 
-def _summary_of(images):
-    """A summary counted from per-image results, for an image_convert that does not give (all of) its own."""
-    return {
-        'images': len(images),
-        'converted': sum(1 for item in images if item.get('changed') and not item.get('failed')),
-        'unchanged': sum(1 for item in images if not item.get('changed') and not item.get('failed')),
-        'failed': sum(1 for item in images if item.get('failed')),
-        'linked': sum(1 for item in images if item.get('linked_from')),
-    }
-
-
 def conversion_outcome(results, batches, check_mode=False):
     """image_convert's results over all batches (a loop's ``results``, one per batch), read once.
 
@@ -72,12 +62,12 @@ def conversion_outcome(results, batches, check_mode=False):
         done = result.get('images')
         if done is None:
             msg = result.get('msg') or 'image_convert failed'
-            summary = dict(_summary_of([]), images=len(batch), failed=len(batch))
+            summary = dict(summarize([]), images=len(batch), failed=len(batch))
             batch_failures = ['%s: %s' % (record.get('src'), msg) for record in batch]
         else:
             # The module's own counts where it gives them; counted from its per-image results otherwise.
             given = result.get('summary') or {}
-            summary = dict(_summary_of(done), **dict((key, given[key]) for key in SUMMARY_KEYS if key in given))
+            summary = dict(summarize(done), **dict((key, given[key]) for key in SUMMARY_KEYS if key in given))
             batch_failures = result.get('failures')
             if batch_failures is None:
                 batch_failures = ['%s: %s' % (item.get('src'), item.get('msg')) for item in done if item.get('failed')]

@@ -98,10 +98,10 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, int]:
     summary = dict((key, sum(r.get(key) or 0 for r in results)) for key in COUNTERS)
     summary.update(
         images=len(results),
-        converted=sum(1 for r in results if r['changed']),
-        unchanged=sum(1 for r in results if not r['changed'] and not r['failed']),
-        failed=sum(1 for r in results if r['failed']),
-        linked=sum(1 for r in results if r.get('linked_from') and not r['failed']),
+        converted=sum(1 for r in results if r.get('changed') and not r.get('failed')),
+        unchanged=sum(1 for r in results if not r.get('changed') and not r.get('failed')),
+        failed=sum(1 for r in results if r.get('failed')),
+        linked=sum(1 for r in results if r.get('linked_from') and not r.get('failed')),
     )
     return summary
 

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import json
-import threading
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, NotFoundError
@@ -104,8 +103,8 @@ class TagLists:
             if reference.tag and not reference.digest:
                 counts[self._key(reference)] = counts.get(self._key(reference), 0) + 1
                 first.setdefault(self._key(reference), reference)
-        self.locks = dict((key, threading.Lock()) for key, count in counts.items() if count > 1)
-        self.listed = {}
+        self.several = set(key for key, count in counts.items() if count > 1)
+        self.listed = OncePerKey()  # repository -> its set of tags, or False when the listing failed
         map_ordered(self.learn, [first[key] for key, count in counts.items() if count >= self.LIST_FIRST], parallel)
 
     @staticmethod
@@ -114,21 +113,20 @@ class TagLists:
 
     def missing(self, reference):
         """Whether the repository's listing, when taken, lacks this tag."""
-        tags = self.listed.get(self._key(reference))
-        return tags is not None and not reference.digest and reference.tag not in tags
+        tags = self.listed.peek(self._key(reference))
+        return isinstance(tags, set) and not reference.digest and reference.tag not in tags
 
     def learn(self, reference):
         """After a tag was not found: list its repository, once."""
         key = self._key(reference)
-        if key not in self.locks:
-            return
-        with self.locks[key]:
-            if key in self.listed:
-                return
-            try:
-                self.listed[key] = set(self.registries.client(reference).tags(reference.repository))
-            except ImagefleetError:
-                self.listed[key] = None
+        if key in self.several:
+            self.listed.get(key, lambda: self._list(reference))
+
+    def _list(self, reference):
+        try:
+            return set(self.registries.client(reference).tags(reference.repository))
+        except ImagefleetError:
+            return False
 
 
 def inspect_images(registries, texts, parallel, on_error=ON_ERROR_FAIL, details=False):

@@ -144,7 +144,7 @@ class ImageConverter:
             raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
         _check_audited(src, known, source.digest)
         chain = _checked_chain(src, source)
-        in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
+        in_place = _in_place(src, dest, tag)
         stats = TransferStats()
         job = _Job(Location(src_client, src.repository), Location(dest_client, dest.repository), PREDICT, stats)
         job.chains[source.digest] = chain
@@ -163,12 +163,8 @@ class ImageConverter:
             if predicted is not None and predicted.digest == existing.digest:
                 return facts.result(predicted, False, stats), predicted
             if not (in_place or force):
-                raise ConflictError(
-                    'destination %s:%s already holds %s (%s), which is not the %s conversion of source %s (%s)%s; '
-                    'set force to replace it' % (
-                        dest.name, tag, existing.digest, existing.format, target_format, src, source.digest,
-                        ', which would be %s' % predicted.digest if predicted else ''),
-                    src_digest=source.digest, dest_digest=existing.digest)
+                raise _conflict(dest.with_tag(tag), facts.before, target_format, src, source.digest,
+                                predicted.digest if predicted else None)
 
         if self.check_mode:
             # Check mode is the fleet audit: it must stay cheap, so layers are
@@ -196,8 +192,8 @@ class ImageConverter:
         if head is None:
             raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
         _check_audited(src, known, head['digest'])
-        in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
-        before = {'format': known['dest_format'], 'digest': known.get('dest_digest')} if known['dest_exists'] else None
+        in_place = _in_place(src, dest, tag)
+        before = _audited_destination(known)
         facts = _Facts(src, dest.with_tag(tag), None, None, leader['target_format'], src_digest=head['digest'],
                        src_format=leader['src_format'], before=before, linked_from=leader['src'])
         stats = TransferStats()
@@ -205,10 +201,7 @@ class ImageConverter:
             if before['digest'] == built.digest:
                 return facts.result(built, False, stats)
             if not (in_place or force):
-                raise ConflictError('destination %s:%s already holds %s (%s), which is not the %s conversion of source %s (%s), '
-                                    'which would be %s; set force to replace it' % (
-                                        dest.name, tag, before['digest'], before['format'], leader['target_format'], src,
-                                        head['digest'], built.digest), src_digest=head['digest'], dest_digest=before['digest'])
+                raise _conflict(dest.with_tag(tag), before, leader['target_format'], src, head['digest'], built.digest)
         leader_dest = parse_reference(leader['dest'])
         job = _Job(Location(self.registries.client(leader_dest), leader_dest.repository),
                    Location(self.registries.client(dest), dest.repository), WRITE, stats)
@@ -377,6 +370,24 @@ class ImageConverter:
             dest.client.put_manifest(dest.repository, backup_tag, existing.raw, existing.media_type)
 
 
+def _in_place(src, dest, tag):
+    """Whether the destination tag is the source's own (an in-place conversion replaces it without force)."""
+    return src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
+
+
+def _audited_destination(known):
+    """The destination as the audit saw it ({format, digest}), or None when it found none."""
+    return {'format': known['dest_format'], 'digest': known.get('dest_digest')} if known['dest_exists'] else None
+
+
+def _conflict(dest, before, target_format, src, src_digest, would_be=None):
+    """The refusal to replace a destination tag that holds something other than the conversion of its source."""
+    return ConflictError('destination %s already holds %s (%s), which is not the %s conversion of source %s (%s)%s; '
+                         'set force to replace it' % (dest, before['digest'], before['format'], target_format, src, src_digest,
+                                                      ', which would be %s' % would_be if would_be else ''),
+                         src_digest=src_digest, dest_digest=before['digest'])
+
+
 def _check_audited(src, known, digest):
     """Refuse to convert a source that changed since the audit: its record (and mapping) would name another image."""
     if known.get('digest') and digest != known['digest']:
@@ -399,18 +410,15 @@ def predict_from_audit(src: ImageReference, dest: ImageReference, target_format:
     is a conflict unless in place or forced. The new digest stays unknown until layers are read.
     """
     tag = destination(src, dest).tag
-    in_place = src.registry == dest.registry and src.repository == dest.repository and tag == src.tag
+    in_place = _in_place(src, dest, tag)
     dest_format = converted_format(known['src_format'], target_format)
-    before = {'format': known['dest_format'], 'digest': known.get('dest_digest')} if known['dest_exists'] else None
+    before = _audited_destination(known)
     facts = _Facts(src, dest.with_tag(tag), None, None, target_format, src_digest=known['digest'], src_format=known['src_format'],
                    before=before)
     if before is not None and before['format'] == dest_format:
         return facts.result(None, False, TransferStats(), dest_digest=before['digest'])
     if before is not None and not (in_place or force):
-        raise ConflictError('destination %s already holds %s (%s), which is not the %s conversion of source %s (%s); '
-                            'set force to replace it' % (dest.with_tag(tag), before['digest'], before['format'], target_format,
-                                                         src, known['digest']),
-                            src_digest=known['digest'], dest_digest=before['digest'])
+        raise _conflict(dest.with_tag(tag), before, target_format, src, known['digest'])
     return facts.result(None, True, TransferStats())
 
 

@@ -174,18 +174,27 @@ class RegistryClient:
 
     def _probe(self, scheme):
         url = '%s://%s/v2/' % (scheme, self.host)
-        with self._slots, Watch(self.deadline) as watch:
+
+        def send():
+            response = self.session.get(url, verify=self._verify, proxies=self._proxies_for(url), timeout=self.timeout,
+                                        stream=True)
+            return _buffer(response, MAX_ERROR_BYTES, None)
+
+        return self._within_deadline('GET /v2/', True, True, send)
+
+    def _within_deadline(self, what, timed, counted, send):
+        """send() holding one of this registry's slots when counted, cut off at the deadline when timed."""
+        with (self._slots if counted else _NO_SLOT), Watch(self.deadline if timed else None) as watch:
             try:
-                response = self.session.get(url, verify=self._verify, proxies=self._proxies_for(url), timeout=self.timeout,
-                                            stream=True)
-                _buffer(response, MAX_ERROR_BYTES, None)
+                response = send()
             except requests.exceptions.RequestException:
                 if watch.expired:
-                    raise self._deadline_error('GET /v2/')
+                    raise self._deadline_error(what)
                 raise
         # A cut-off can also look like an answer that ended early (headers ended by the closed socket).
         if watch.expired:
-            raise self._deadline_error('GET /v2/')
+            response.close()
+            raise self._deadline_error(what)
         return response
 
     def _deadline_error(self, what):
@@ -366,22 +375,14 @@ class RegistryClient:
         A request to the registry itself holds one of its slots until then (not while a streamed body is read,
         nor while waiting to try again); storage hosts it redirects to are not counted.
         """
-        with (self._slots if session is None else _NO_SLOT), Watch(self.deadline if timed else None) as watch:
-            try:
-                response = (session or self.session).request(method, url, verify=self._verify_for(url),
-                                                             proxies=self._proxies_for(url), timeout=self.timeout,
-                                                             stream=True, **kwargs)
-                if not stream:
-                    _buffer(response, limit, '%s: the answer' % what)
-            except requests.exceptions.RequestException:
-                if watch.expired:
-                    raise self._deadline_error(what)
-                raise
-        # A cut-off can also look like an answer that ended early (headers ended by the closed socket).
-        if watch.expired:
-            response.close()
-            raise self._deadline_error(what)
-        return response
+
+        def send():
+            response = (session or self.session).request(method, url, verify=self._verify_for(url),
+                                                         proxies=self._proxies_for(url), timeout=self.timeout,
+                                                         stream=True, **kwargs)
+            return response if stream else _buffer(response, limit, '%s: the answer' % what)
+
+        return self._within_deadline(what, timed, session is None, send)
 
     def request(self, method, path_or_url, scope, expect=(200,), headers=None, retry=None, **kwargs):
         """Send with auth, retries and error mapping; return the response when its status is expected.

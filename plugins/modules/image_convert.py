@@ -82,14 +82,16 @@ options:
         V(oci) means the target format; it still works and will be removed in a later major release.
       - C(force) and C(backup_tag) - per image, defaulting to O(force) and O(backup_tag).
       - What the audit found is trusted instead of asking the registry again - C(digest) (the source's; a source that
-        changed since is refused, naming both digests), C(image_key), C(dest_exists), C(dest_digest), C(dest_format).
+        changed since is refused, naming both digests, unless its manifest comes from O(manifest_cache)), C(image_key),
+        C(dest_exists), C(dest_digest), C(dest_format).
         With C(digest), C(format), C(dest_exists) (and C(dest_format) when it exists) known, check mode sends no request
         at all and answers as the audit does. The trust has a window - a destination tag someone else writes between
         the audit and the conversion is not seen; leave C(dest_exists) out (the short form) to have each destination
         read again just before it is written.
       - Tags that share an image (audit records with the same C(image_key), else the same C(digest), and the same
         target format; C(dest_exists) known; no C(backup_tag)) convert once; every other tag gets the converted manifest
-        with one HEAD of its source and one manifest PUT (after mounting the blobs when its destination repository differs), and its result names the
+        with one HEAD of its source (none with O(manifest_cache)) and one manifest PUT (after mounting the blobs when
+        its destination repository differs), and its result names the
         tag it reused in C(linked_from).
       - Images convert concurrently (O(parallel)); one failing image does not stop the others. The task fails at the
         end if any failed, naming them, and RV(images) holds every image's result.
@@ -108,6 +110,16 @@ options:
       - How many blobs of one image move at the same time.
     type: int
     default: 4
+  manifest_cache:
+    description:
+      - The folder where M(imagefleet.registry.image_manifest_info) filed the manifests it read
+        (its O(imagefleet.registry.image_manifest_info#module:manifest_cache)), so that a source is read once per run.
+      - An item whose audited C(digest) is filed there converts that copy, checked against the digest (a file that
+        does not match is ignored and the source read), without reading its source tag again - the conversion is of
+        the image the audit saw, even if the tag moved since (RV(images[].src_digest) says which), and tags linked to
+        it cost no HEAD of their source. A folder that cannot be used is warned about, and every source is read.
+    type: path
+    version_added: 0.2.0
 notes:
   - Source and destination may need different credentials; give them per registry with O(registry_credentials),
     or through the Docker config file.
@@ -262,6 +274,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import COUNTERS, convert_all, parse_requests
 from ansible_collections.imagefleet.registry.plugins.module_utils._escape import printable
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.manifest_cache import open_cache
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 
 _FORMATS = ['v2s2', 'oci']
@@ -274,10 +287,11 @@ def convert(module):
     defaults = dict((key, params[key]) for key in ('format', 'force', 'backup_tag'))
     items = params['images'] if params['images'] is not None else [{'src': params['src'], 'dest': params['dest']}]
     requests = parse_requests(items, defaults)
+    manifests = open_cache(params['manifest_cache'], module.warn)
     registries = Registries(RegistryOptions.from_params(params))
     try:
         images, summary = convert_all(registries, requests, params['parallel'], params['blob_parallel'], module.check_mode,
-                                      raise_errors=params['images'] is None)
+                                      raise_errors=params['images'] is None, manifests=manifests)
     finally:
         registries.close()
 
@@ -311,6 +325,7 @@ def main():
             images=dict(type='list', elements='dict'),
             parallel=dict(type='int', default=16),
             blob_parallel=dict(type='int', default=4),
+            manifest_cache=dict(type='path'),
         ),
         mutually_exclusive=[('src', 'images'), ('dest', 'images')],
         required_one_of=[('src', 'images')],

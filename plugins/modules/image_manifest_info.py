@@ -58,6 +58,17 @@ options:
         distinct config blob).
     type: bool
     default: false
+  manifest_cache:
+    description:
+      - A folder (created when missing, mode 0700) to file every manifest read in, by digest, for
+        M(imagefleet.registry.image_convert) with the same O(imagefleet.registry.image_convert#module:manifest_cache)
+        later in the run, so that a source is read once (C(migrate.yml) gives both modules its
+        C(imagefleet_manifest_cache)). A manifest already filed is not written again; the folder may be deleted at
+        any time.
+      - Manifests are not secret but may tell what a private repository holds; the files are readable by this user
+        only. A folder that cannot be created or written is warned about, and the manifests are not filed.
+    type: path
+    version_added: 0.2.0
 notes:
   - A malformed reference fails the task before any request is sent, naming the reference.
   - Schema 1 digests are computed over the signed payload, as registries do, so they equal the registry's
@@ -193,15 +204,17 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import ON_ERROR_FAIL, ON_ERROR_REPORT, inspect_images
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.manifest_cache import open_cache
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
 
 
 def inspect(module):
     params = module.params
     texts = [params['image']] if params['image'] is not None else params['images']
+    manifests = open_cache(params['manifest_cache'], module.warn)
     registries = Registries(RegistryOptions.from_params(params))
     try:
-        images = inspect_images(registries, texts, params['parallel'], params['on_error'], params['details'])
+        images = inspect_images(registries, texts, params['parallel'], params['on_error'], params['details'], manifests)
     finally:
         registries.close()
     return {'changed': False, 'images': images}
@@ -215,6 +228,7 @@ def main():
             parallel=dict(type='int', default=16),
             on_error=dict(type='str', default=ON_ERROR_FAIL, choices=[ON_ERROR_FAIL, ON_ERROR_REPORT]),
             details=dict(type='bool', default=False),
+            manifest_cache=dict(type='path'),
         ),
         mutually_exclusive=[('image', 'images')],
         required_one_of=[('image', 'images')],

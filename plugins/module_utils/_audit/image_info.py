@@ -52,17 +52,20 @@ class Details:
             facts['created'] = self.created.get(config.get('digest'), lambda: self._created(client, reference.repository, config))
 
 
-def inspect_image(registries, reference, on_error=ON_ERROR_FAIL, details=None):
+def inspect_image(registries, reference, on_error=ON_ERROR_FAIL, details=None, manifests=None):
     """Facts about one parsed reference; exists=false (not an error) when it is not there.
 
     With on_error='report', any other error of this image (registry unreachable, refused
     credentials, a malformed manifest) gives exists=None and its message in ``error``
     instead of failing, so that one bad image does not hide the facts of the others.
     details: a Details, to also read layer sizes and creation times.
+    manifests: a ManifestCache to file the manifest in, for a conversion later in the run.
     """
     facts = _absent(reference)
     try:
         manifest = registries.client(reference).get_manifest(reference.repository, reference.ref)
+        if manifests is not None:
+            manifests.put(manifest)
         described = describe(manifest)
         if details is not None:
             details.fill(reference, described)
@@ -129,7 +132,7 @@ class TagLists:
             return False
 
 
-def inspect_images(registries, texts, parallel, on_error=ON_ERROR_FAIL, details=False):
+def inspect_images(registries, texts, parallel, on_error=ON_ERROR_FAIL, details=False, manifests=None):
     """Parse every reference first (a bad one fails before any request), then inspect them concurrently.
 
     A tag missing from its repository's listing (see TagLists) is reported absent without a manifest request.
@@ -141,7 +144,7 @@ def inspect_images(registries, texts, parallel, on_error=ON_ERROR_FAIL, details=
     def inspect(reference):
         if tag_lists.missing(reference):
             return _absent(reference)
-        facts = inspect_image(registries, reference, on_error, reader)
+        facts = inspect_image(registries, reference, on_error, reader, manifests)
         if facts['exists'] is False:
             tag_lists.learn(reference)
         return facts

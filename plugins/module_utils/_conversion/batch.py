@@ -24,6 +24,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._module import
 from ansible_collections.imagefleet.registry.plugins.module_utils._parallel import map_ordered
 
 if TYPE_CHECKING:
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry.manifest_cache import ManifestCache
     from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries
 
 COUNTERS = ('blobs_uploaded', 'blobs_mounted', 'blobs_skipped', 'bytes_uploaded', 'bytes_read')
@@ -107,13 +108,14 @@ def summarize(results: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def convert_all(registries: Registries, requests: list[dict[str, Any]], parallel: int, blob_parallel: int, check_mode: bool,
-                raise_errors: bool = False) -> tuple[list[dict[str, Any]], dict[str, int]]:
+                raise_errors: bool = False, manifests: ManifestCache | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Run every request; return (per-image results in request order, summary).
 
     A failure becomes a result with failed=true, so one bad image does not
     stop the others; with raise_errors its typed error propagates instead.
+    manifests: the audit's manifest cache, read instead of the sources it holds.
     """
-    converter = ImageConverter(registries, BlobMover(), blob_parallel=blob_parallel, check_mode=check_mode)
+    converter = ImageConverter(registries, BlobMover(), blob_parallel=blob_parallel, check_mode=check_mode, manifests=manifests)
     results: list[dict[str, Any] | None] = [None] * len(requests)
     built = {}
 

@@ -48,6 +48,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._image.schema1
 
 if TYPE_CHECKING:
     from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import ImageReference
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry.manifest_cache import ManifestCache
     from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries
 
 # How much work a build may do.
@@ -120,11 +121,13 @@ def _checked_chain(src, source):
 class ImageConverter:
     """Converts images with shared clients, blob mover and caches; one instance per module run."""
 
-    def __init__(self, registries: Registries, mover: BlobMover, blob_parallel: int = 4, check_mode: bool = False) -> None:
+    def __init__(self, registries: Registries, mover: BlobMover, blob_parallel: int = 4, check_mode: bool = False,
+                 manifests: ManifestCache | None = None) -> None:
         self.registries = registries
         self.mover = mover
         self.blob_parallel = blob_parallel
         self.check_mode = check_mode
+        self.manifests = manifests  # the audit's copies of source manifests, by digest
 
     # -- public --------------------------------------------------------------
 
@@ -138,10 +141,7 @@ class ImageConverter:
         tag = destination(src, dest).tag
         src_client = self.registries.client(src)
         dest_client = self.registries.client(dest)
-        try:
-            source = src_client.get_manifest(src.repository, src.ref)
-        except NotFoundError:
-            raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+        source = self._source(src, known)
         _check_audited(src, known, source.digest)
         chain = _checked_chain(src, source)
         in_place = _in_place(src, dest, tag)
@@ -184,24 +184,22 @@ class ImageConverter:
              built: Built) -> dict[str, Any]:
         """Give src's tag at dest the conversion already built for another tag of the same image (leader's result).
 
-        One HEAD checks that the source still has its audited digest; the blobs are mounted from the leader's
+        One HEAD checks that the source still has its audited digest (none when the audit filed it in the manifest
+        cache: its conversion was built from that copy); the blobs are mounted from the leader's
         destination when the repository differs (copied when the registry does); then one manifest PUT.
         """
         tag = destination(src, dest).tag
-        head = self.registries.client(src).head_manifest(src.repository, src.ref)
-        if head is None:
-            raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
-        _check_audited(src, known, head['digest'])
+        src_digest = self._source_digest(src, known)
         in_place = _in_place(src, dest, tag)
         before = _audited_destination(known)
-        facts = _Facts(src, dest.with_tag(tag), None, None, leader['target_format'], src_digest=head['digest'],
+        facts = _Facts(src, dest.with_tag(tag), None, None, leader['target_format'], src_digest=src_digest,
                        src_format=leader['src_format'], before=before, linked_from=leader['src'])
         stats = TransferStats()
         if before is not None:
             if before['digest'] == built.digest:
                 return facts.result(built, False, stats)
             if not (in_place or force):
-                raise _conflict(dest.with_tag(tag), before, leader['target_format'], src, head['digest'], built.digest)
+                raise _conflict(dest.with_tag(tag), before, leader['target_format'], src, src_digest, built.digest)
         leader_dest = parse_reference(leader['dest'])
         job = _Job(Location(self.registries.client(leader_dest), leader_dest.repository),
                    Location(self.registries.client(dest), dest.repository), WRITE, stats)
@@ -211,6 +209,28 @@ class ImageConverter:
             self._move(job, built.blobs, want_diff_id=False)
         self._push(job, built, tag, upload_config=False)
         return facts.result(built, True, stats, verified=True)
+
+    # -- the source -----------------------------------------------------------
+
+    def _source(self, src, known):
+        """The source manifest: the audit's copy when the manifest cache holds the audited digest, else read now."""
+        cached = self.manifests.get(known.get('digest')) if self.manifests is not None else None
+        if cached is not None:
+            return cached
+        try:
+            return self.registries.client(src).get_manifest(src.repository, src.ref)
+        except NotFoundError:
+            raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+
+    def _source_digest(self, src, known):
+        """The source's digest for a linked tag: as audited when the audit filed it, else one HEAD, checked."""
+        if self.manifests is not None and self.manifests.holds(known.get('digest')):
+            return known['digest']
+        head = self.registries.client(src).head_manifest(src.repository, src.ref)
+        if head is None:
+            raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+        _check_audited(src, known, head['digest'])
+        return head['digest']
 
     # -- decisions -----------------------------------------------------------
 

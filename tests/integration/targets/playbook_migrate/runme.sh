@@ -18,7 +18,7 @@ source "${HERE}/../setup_lab_shell/lab.sh" playbook_migrate
 
 set -x
 cd "${WORK}"
-lab_up lab >lab.json
+lab_up lab --access-log >lab.json
 REG="$(json lab.json 'd["registry"]')"
 
 # Two rules: every tag of legacy/* (9 schema 1 images), tag 1 of modern/* (v2s2, OCI, a list, an index).
@@ -30,11 +30,11 @@ DESTS="$("${PYTHON}" -c 'import json,sys; print(json.dumps({"dests": sys.argv[1:
     "${REG}"/converted/modern/{v2s2:1,oci:1,list:1,index:1})"
 
 # --- bad input: refused before any registry request, naming the input and the fix -----------------------------
-# The registry's log has a line per request it served: its length must not change.
+# The registry's access log has a line per request it served: its length must not change.
 LOG="$(json lab.json 'd["log"]')"
-served() { grep -c 'http.request.uri=' "${LOG}" || true; }
+served() { grep -Ec '"[A-Z]+ /v2/' "${LOG}" || true; }
 # writes: the registry's count of write requests (PUT, POST, PATCH, DELETE) so far.
-writes() { grep -Ec 'http.request.method=(PUT|POST|PATCH|DELETE) ' "${LOG}" || true; }
+writes() { grep -Ec '"(PUT|POST|PATCH|DELETE) /v2/' "${LOG}" || true; }
 # refused PLAYBOOK LOGFILE [ansible-playbook options]: the playbook fails at its first task and the registry saw nothing.
 refused() {
     local before
@@ -114,7 +114,15 @@ ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
 [ "$(wc -l <report/mapping.csv)" = 1 ]          # the header: nothing converted yet
 
 # --- migrate: every image converted, in three batches, one progress line each ---------------------------------
+before="$(wc -c <"${LOG}")"
 play migrate -e @rules.yml "$@" | tee migrate.log
+# Each source tag's manifest is read once in the run: by the audit, which files it for image_convert (the manifest
+# cache); list children are read by digest.
+tail -c +"$((before + 1))" "${LOG}" | grep -Eo '"GET /v2/(legacy|modern)/[^ ]*/manifests/[^ @]* ' \
+    | grep -v '/manifests/sha256:' | sort | uniq -c >source-reads.txt
+cat source-reads.txt
+[ "$(wc -l <source-reads.txt)" = 13 ]
+awk '$1 != 1 {bad = 1} END {exit bad}' source-reads.txt
 grep -Eq 'batch 1/2: [0-9]+ tags, [0-9]+ converted \([0-9]+ reusing another tag.s conversion\), 0 already done, 0 failed' migrate.log
 grep -Eq 'batch 2/2: [0-9]+ tags, [0-9]+ converted \([0-9]+ reusing another tag.s conversion\), 0 already done, 0 failed' migrate.log
 grep -q "converted: 13 (" migrate.log

@@ -136,3 +136,13 @@ def test_details_of_tags_read_side_by_side_ask_for_each_blob_once(monkeypatch):
     facts = inspect_images(fake, ['127.0.0.1:5000/legacy/app:%s' % tag for tag in tags], 8, details=True)
     assert all(f['layers'] == facts[0]['layers'] for f in facts)
     assert fake.count('blob_size') == len(set(layers))
+
+
+def test_the_manifests_read_are_filed_for_the_conversion(tmp_path):
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry.manifest_cache import ManifestCache
+    cache = ManifestCache(str(tmp_path))
+    fake = registry(**{'legacy/app': 'schema1-multi'})
+    facts = inspect_images(fake, ['127.0.0.1:5000/legacy/app:1', '127.0.0.1:5000/gone/app:1'], 2, manifests=cache)
+    assert facts[1]['exists'] is False
+    assert [entry.name for entry in tmp_path.iterdir()] == [facts[0]['digest'].replace(':', '-')]
+    assert cache.get(facts[0]['digest']).digest == facts[0]['digest']

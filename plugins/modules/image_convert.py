@@ -116,7 +116,7 @@ options:
         (its O(imagefleet.registry.image_manifest_info#module:manifest_cache)), so that a source is read once per run.
       - An item whose audited C(digest) is filed there converts that copy, checked against the digest (a file that
         does not match is ignored and the source read), without reading its source tag again - the conversion is of
-        the image the audit saw, even if the tag moved since (RV(images[].src_digest) says which), and tags linked to
+        the image the audit saw, even if the tag moved since (its result's C(src_digest) says which), and tags linked to
         it cost no HEAD of their source. A folder that cannot be used is warned about, and every source is read.
     type: path
     version_added: 0.2.0

@@ -305,23 +305,34 @@ class Bench:
             "images": [{"src": src, "dest": self.dest(src, "engine")} for src in self.sources]}}), encoding="utf-8")
         self.module("engine", f"image_convert module, {len(self.sources)} images in one call", args,
                     images=len(self.sources))
+        # As migrate.yml calls it: given the audit's records, with the audit's manifest cache.
+        cache = self.out / "manifest-cache"
+        shutil.rmtree(cache, ignore_errors=True)
+        records = self.audited("engine_audit", "engine-audited", self.sources, scenario="loopback", cache=cache)
+        args = self.out / "engine-audited.json"
+        args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"images": records, "manifest_cache": str(cache)}}),
+                        encoding="utf-8")
+        self.module("engine_audited", f"image_convert module, {len(self.sources)} images in one call, given the "
+                    "audit records and manifest cache (as migrate.yml)", args, images=len(self.sources))
 
     def module(self, key: str, label: str, args: Path, **kwargs) -> dict:
         """The image_convert module file run directly from the built collection (no Ansible around it)."""
         return self.timed(key, label, [sys.executable, "plugins/modules/image_convert.py", str(args)],
                           env={"PYTHONPATH": str(self.collection.parent.parent.parent)}, cwd=self.collection, **kwargs)
 
-    def audited(self, key: str, prefix: str, refs: list) -> list:
+    def audited(self, key: str, prefix: str, refs: list, scenario: str = "tags", cache: Path | None = None) -> list:
         """Audit records of refs going to `prefix` (image_manifest_info run directly over the sources and their
-        destinations, counted as its own step), in the shape migrate.yml hands to image_convert."""
+        destinations, counted as its own step), in the shape migrate.yml hands to image_convert; with `cache`, the
+        audit files the manifests it reads there, as migrate.yml has it do."""
         dests = [self.dest(ref, prefix) for ref in refs]
         args = self.out / f"{key}.json"
-        args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"images": refs + dests}}), encoding="utf-8")
+        module_args = {"images": refs + dests, **({"manifest_cache": str(cache)} if cache else {})}
+        args.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": module_args}), encoding="utf-8")
         facts_path = self.out / f"{key}.out.json"
         self.timed(key, f"image_manifest_info module, audit of {len(refs)} tags and their destinations",
                    [sys.executable, "plugins/modules/image_manifest_info.py", str(args)],
                    env={"PYTHONPATH": str(self.collection.parent.parent.parent)}, cwd=self.collection,
-                   images=len(refs), scenario="tags", stdout_path=facts_path)
+                   images=len(refs), scenario=scenario, stdout_path=facts_path)
         facts = {info["reference"]: info for info in json.loads(facts_path.read_text(encoding="utf-8"))["images"]}
         records = []
         for ref, dest in zip(refs, dests):

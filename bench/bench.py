@@ -375,18 +375,24 @@ class Bench:
     def same_image_tags(self) -> None:
         """One schema 1 image under BENCH_SAME_TAGS tags of one repository: what each tag beyond the first costs.
 
-        As in migrate.yml: image_manifest_info audits the tags and their destinations first, and image_convert gets
-        the audit records (digest, image_key, dest_exists), so it converts the image once and links the other tags."""
+        As in migrate.yml: image_manifest_info audits the tags and their destinations first, filing the manifests in
+        a manifest cache, and image_convert gets the audit records (digest, image_key, dest_exists) and the cache,
+        so it converts the image once and links the other tags."""
         refs = self.same_refs
         count = len(refs)
-        records = {prefix: self.audited(f"same_audit_{prefix}", prefix, refs if prefix == "same-ours" else refs[:1])
+        cache = self.out / "manifest-cache-same"
+        shutil.rmtree(cache, ignore_errors=True)
+        records = {prefix: self.audited(f"same_audit_{prefix}", prefix, refs if prefix == "same-ours" else refs[:1],
+                                        cache=cache)
                    for prefix in ("same-one", "same-ours")}
         one = self.out / "sametags-one.json"
-        one.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"images": records["same-one"]}}), encoding="utf-8")
+        one.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"images": records["same-one"], "manifest_cache": str(cache)}}),
+                       encoding="utf-8")
         self.module("same_ours_one", "image_convert module, the first tag alone (given its audit record)", one,
                     images=1, scenario="tags")
         every = self.out / "sametags-all.json"
-        every.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"images": records["same-ours"]}}), encoding="utf-8")
+        every.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {"images": records["same-ours"], "manifest_cache": str(cache)}}),
+                         encoding="utf-8")
         self.module("same_ours_all", f"image_convert module, all {count} tags in one call (given their audit records)",
                     every, images=count, scenario="tags")
         cache = self.out / "skopeo-cache-same"

@@ -308,10 +308,14 @@ def markdown(results: dict) -> str:
         f"and {config.get('skopeo_parallel', '?')} at a time (cold caches), migrate.yml at its defaults (no "
         "`imagefleet_batch_size`, no `imagefleet_parallel`), and the same playbook again on its finished migration.",
         f"- Many tags: one schema 1 image under {config.get('same_tags', '?')} tags of one repository "
-        "(`BENCH_SAME_TAGS`); as in migrate.yml, image_manifest_info audits the tags and their destinations, then the "
-        "image_convert module gets the audit records, with the first tag alone and with every tag in one call "
+        "(`BENCH_SAME_TAGS`); as in migrate.yml, image_manifest_info audits the tags and their destinations, filing "
+        "the manifests in a manifest cache, then the image_convert module gets the audit records and the cache, with "
+        "the first tag alone and with every tag in one call "
         "(per tag beyond the first = the difference / (tags - 1); the audit's own requests are listed apart, about "
         "one manifest GET per tag); skopeo the first tag, then the others one after another with the same cache.",
+        "- image_convert's requests per image as migrate.yml calls it: image_manifest_info run directly over the "
+        "sources and fresh destinations with a manifest cache (its requests listed apart), then one image_convert "
+        "call with the audit records and the cache; the \"alone\" figure is the call without them.",
         f"- Check mode: `ansible-playbook -i check.registry_images.yml imagefleet.registry.migrate --check` over "
         f"{check_fleet.get('tags', '?')} tags of {check_fleet.get('images', '?')} images (`BENCH_CHECK_TAGS`, "
         "`BENCH_CHECK_IMAGES`; small layers), `imagefleet_dest_prefix` set, everything else default; batch times from "

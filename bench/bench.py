@@ -6,7 +6,7 @@
 
 Run through bench/run.sh (which stops the labs and the latency proxy whatever happens). Sizes come from the
 environment: BENCH_IMAGES (200), BENCH_TAGS_PER_REPO (5), BENCH_BIG_LAYER_MB (1024), BENCH_SMALL_LAYER_MB (10),
-BENCH_BASE_MB (8), BENCH_OWN_MB (2), BENCH_BATCH_SIZE (50), BENCH_SKOPEO_PARALLEL (4), BENCH_LATENCY_MS (20),
+BENCH_BASE_MB (8), BENCH_OWN_MB (2), BENCH_BATCH_SIZE (migrate.yml's default), BENCH_SKOPEO_PARALLEL (4), BENCH_LATENCY_MS (20),
 BENCH_LATENCY_IMAGES (100), BENCH_SAME_TAGS (50), BENCH_CHECK_TAGS (5000), BENCH_CHECK_IMAGES (100), BENCH_OUT
 (bench/out). Logs of every step are in BENCH_OUT/logs; the figures in BENCH_OUT/results.json, bench/results.md, .svg.
 
@@ -50,7 +50,7 @@ class Config:
     small_layer_mb: int = 10
     base_mb: float = 8.0
     own_mb: float = 2.0
-    batch_size: int = 50
+    batch_size: int = 0  # 0: migrate.yml's default
     skopeo_parallel: int = 4
     fleet_workers: int = 4
     latency_ms: float = 20.0
@@ -289,9 +289,10 @@ class Bench:
                            "skopeo-par", config.skopeo_parallel, self.out / "skopeo-cache-par")
         variables = {
             "imagefleet_images": [{"src": src, "dest": self.dest(src, "ours")} for src in self.sources],
-            "imagefleet_batch_size": config.batch_size,
             "imagefleet_report_dir": str(self.out / "report-migrate"),
         }
+        if config.batch_size:
+            variables["imagefleet_batch_size"] = config.batch_size
         images = len(self.sources)
         self.playbook("migrate", f"migrate.yml, {images} images", "imagefleet.registry.migrate", variables,
                       images=images)

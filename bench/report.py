@@ -106,6 +106,11 @@ def memory_rows(results: dict) -> list:
     return rows
 
 
+def _batch_size(config: dict) -> str:
+    size = str(config.get("batch_size", "0"))
+    return "its default batch size" if size in ("0", "") else f"batch size {size}"
+
+
 def _requests(results: dict, key: str) -> dict | None:
     entry = results.get("times", {}).get(key)
     return entry.get("requests") if entry and _ok(entry) else None
@@ -294,8 +299,8 @@ def markdown(results: dict) -> str:
         f"base layer and adds two {config.get('own_mb', '?')} MiB layers of its own (random, incompressible) "
         f"plus throwaway history entries (pushed in {fleet.get('push_seconds', '?')} s).",
         "- Migrations copy tag `:1` of every repository to a fresh destination prefix per contender on the same "
-        f"registry, v2s2; migrate.yml with `imagefleet_images` (src/dest), batch size {config.get('batch_size', '?')} "
-        "(audit, convert, verify and reports included).",
+        f"registry, v2s2; migrate.yml with `imagefleet_images` (src/dest), "
+        f"{_batch_size(config)} (audit, convert, verify and reports included).",
         f"- skopeo: `skopeo copy --format v2s2` per image through `xargs -P1` and `xargs -P{config.get('skopeo_parallel', '?')}`, "
         "each starting with an empty blob-info cache; the warm re-copy reuses the sequential run's cache and destinations.",
         "- Audit: audit.yml with one `imagefleet_sources` rule (`fleet/*` over the catalog) against "

@@ -120,6 +120,16 @@ options:
       - How many times a request that failed with a connection error, a timeout, HTTP 429 or 5xx is tried again.
     type: int
     default: 3
+  manifest_cache:
+    description:
+      - A folder to file every manifest read in, by digest, as M(imagefleet.registry.image_manifest_info) does with
+        its O(imagefleet.registry.image_manifest_info#module:manifest_cache). Give the folder C(migrate.yml) uses
+        (its C(imagefleet_manifest_cache), by default V(~/.cache/imagefleet/manifests)) and a migration over this
+        inventory reads no source manifest again to convert it.
+      - Only useful where the playbook runs on the same machine and user as the inventory (not across AWX inventory
+        syncs). A folder that cannot be used is warned about and the inventory goes on.
+    type: path
+    version_added: 0.2.0
   host_names:
     description:
       - How image hosts are named.
@@ -213,6 +223,7 @@ from ansible_collections.imagefleet.registry.plugins.plugin_utils._inventory_hos
     walk,
 )
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.client import HAS_REQUESTS
+from ansible_collections.imagefleet.registry.plugins.module_utils._registry.manifest_cache import open_cache
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import RegistryOptions
 
 try:
@@ -280,7 +291,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         skipped = []
         defaults = RegistryOptions(auth_file=self.get_option('auth_file'), timeout=self.get_option('timeout'),
                                    retries=self.get_option('retries'))
-        images = walk(entries, parallel=self.get_option('parallel'), defaults=defaults, skipped=skipped)
+        manifests = open_cache(self.get_option('manifest_cache'), self.display.warning)
+        images = walk(entries, parallel=self.get_option('parallel'), defaults=defaults, skipped=skipped,
+                      manifests=manifests)
         for message in skipped:
             self.display.warning('registry_images: %s' % message)
         return images

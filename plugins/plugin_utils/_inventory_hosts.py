@@ -87,7 +87,7 @@ def inventory_facts(facts):
     }
 
 
-def _inspect(registries, reference):
+def _inspect(registries, reference, manifests=None):
     """Inventory facts of one tag; None when the tag vanished since the listing.
 
     A manifest this collection cannot read (an artifact, a malformed document) does
@@ -95,7 +95,7 @@ def _inspect(registries, reference):
     with the reason in `error`. Registry errors (auth, connection) still propagate.
     """
     try:
-        facts = inspect_image(registries, reference)
+        facts = inspect_image(registries, reference, manifests=manifests)
     except ManifestError as exc:
         facts = {'reference': str(reference), 'registry': reference.registry, 'repository': reference.repository,
                  'tag': reference.tag, 'exists': True, 'format': FORMAT_UNKNOWN, 'error': exc.message}
@@ -104,10 +104,11 @@ def _inspect(registries, reference):
     return inventory_facts(facts)
 
 
-def walk(entries, parallel=16, defaults=None, registries_factory=Registries, skipped=None):
+def walk(entries, parallel=16, defaults=None, registries_factory=Registries, skipped=None, manifests=None):
     """Inventory facts of every tag the entries select, in listing order, each image once.
 
     defaults: the plugin-wide options (auth_file, timeout, retries); each entry adds its own (RegistryEntry.options).
+    manifests: a ManifestCache to file every manifest read in, for the conversions of a playbook run.
 
     Catalogs and tag lists of all registries are read concurrently, then every
     manifest is fetched with up to `parallel` requests in flight overall. Names
@@ -129,7 +130,7 @@ def walk(entries, parallel=16, defaults=None, registries_factory=Registries, ski
                 if str(reference) not in seen:
                     seen.add(str(reference))
                     work.append((registries, reference))
-        found = map_ordered(lambda pair: _inspect(*pair), work, parallel)
+        found = map_ordered(lambda pair: _inspect(pair[0], pair[1], manifests), work, parallel)
     finally:
         for registries in pools:
             registries.close()

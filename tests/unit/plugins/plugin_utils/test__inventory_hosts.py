@@ -209,3 +209,11 @@ def test_host_name_vars_and_groups():
     facts.update(format='unknown', error='unreadable')
     assert host_vars(facts)['imagefleet_error'] == 'unreadable'
     assert host_groups(facts)[0] == 'format_unknown'
+
+
+def test_walk_files_what_it_reads_in_a_manifest_cache(registries, tmp_path):
+    from ansible_collections.imagefleet.registry.plugins.module_utils._registry.manifest_cache import ManifestCache
+    cache = ManifestCache(str(tmp_path))
+    found = walk([RegistryEntry('127.0.0.1:5001')], parallel=2, registries_factory=registries, manifests=cache)
+    assert [facts['ref'] for facts in found] == ['127.0.0.1:5001/legacy/db:9.6']
+    assert cache.get(found[0]['digest']).digest == found[0]['digest']

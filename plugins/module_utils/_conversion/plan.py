@@ -123,8 +123,8 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
     appears once.
     Each record: src, dest, target_format, registry, repository, tag, format (the
     source's), digest, image_key (the content's identity across tags), exists, dest_exists, dest_format,
-    dest_digest, status, needs_conversion, legacy (see is_legacy), created and layers (the source's digest and size
-    of each, as far as known). A source whose facts carry no layers (layers null: known from an image inventory)
+    dest_digest, status, needs_conversion, legacy (see is_legacy), created (of a legacy source) and layers (the
+    source's digest and size of each, as far as known). A source whose facts carry no layers (layers null: known from an image inventory)
     takes layers and created from another tag of the same image_key that has them. A layer size the source does not
     state (schema 1) is taken from any manifest of infos listing the same digest (a destination already converted
     lists them all), so the audit needs no blob HEAD for them.
@@ -148,6 +148,7 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             src_info = dict(src_info, layers=shared['layers'], created=shared.get('created'))
         dest_info = (by_ref.get(dest) or {'exists': False}) if dest else None
         status = _status(src_info, dest_info, target)
+        legacy = bool(src_info.get('exists')) and is_legacy(src_info)
         ref = parse_reference(src)
         records.append({
             'src': src,
@@ -165,8 +166,10 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             'dest_digest': dest_info.get('digest') if dest_info else None,
             'status': status,
             'needs_conversion': status == NEEDS_CONVERSION,
-            'legacy': bool(src_info.get('exists')) and is_legacy(src_info),
-            'created': src_info.get('created'),
+            'legacy': legacy,
+            # The age of a legacy image (schema 1: from its history, no request). Not of another: its config is read
+            # only by an audit with details, so migrate.yml and its --check would tell it differently.
+            'created': src_info.get('created') if legacy else None,
             'layers': sized_layers(src_info.get('layers'), sizes),
         })
     return records

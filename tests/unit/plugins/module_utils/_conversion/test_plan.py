@@ -123,8 +123,8 @@ def schema1_info(reference, digest='sha256:s'):
 
 
 def test_audit_records_size_schema1_layers_from_a_converted_destination():
-    dest = dict(info(DEST, 'v2s2', 'sha256:d'), layers=[{'digest': BASE, 'size': 100, 'media_type': mt.DOCKER_LAYER_GZIP},
-                                                          {'digest': OWN, 'size': 7, 'media_type': mt.DOCKER_LAYER_GZIP}])
+    layers = [{'digest': BASE, 'size': 100, 'media_type': mt.DOCKER_LAYER_GZIP}, {'digest': OWN, 'size': 7, 'media_type': mt.DOCKER_LAYER_GZIP}]
+    dest = dict(info(DEST, 'v2s2', 'sha256:d'), layers=layers)
     record = audit_records([{'src': SRC, 'dest': DEST}], [schema1_info(SRC), dest])[0]
     assert record['status'] == 'done' and record['created'] == '2015-06-01T00:00:00Z'
     # the history-only step's blob is the gzipped empty tar, whose size its digest fixes
@@ -153,4 +153,3 @@ def test_apply_conversions_size_layers_from_the_conversions():
     assert [[layer['size'] for layer in r['layers']] for r in after] == [[100, 32, 7], [100, 32, 7]]
     assert after[1]['status'] == 'done'
     assert records[0]['layers'][0]['size'] is None  # not mutated
-

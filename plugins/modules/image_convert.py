@@ -251,6 +251,10 @@ images:
     - One result per image, in order, each with C(src), C(dest), C(src_digest), C(src_format), C(dest_digest),
       C(dest_format), C(target_format), C(changed), C(failed), C(verified), C(linked_from), C(backup) and the blob and byte
       counters as above; a failed image has C(msg) and C(error_type), and null digests it could not learn.
+    - C(layers) - the layers of the image pushed or found at the destination, base first, each C({digest, size}); they
+      give the sizes a schema 1 source does not state, for reports that weigh images (the layer digests are the
+      source's). Null for a list or index, a failed image, a check-mode prediction that read no layer, and a tag linked
+      to another tag's conversion (the result of the tag named in C(linked_from) lists them).
   returned: always
   type: list
   elements: dict

@@ -84,6 +84,8 @@ options:
     description:
       - Per-image results of M(imagefleet.registry.image_convert) (its RV(imagefleet.registry.image_convert#module:images)),
         applied to the records. Pass only results of runs that wrote to registries.
+      - Layer sizes the records do not know (a schema 1 source read without O(imagefleet.registry.image_manifest_info#module:details))
+        are taken from the results' C(layers), by digest.
     type: list
     elements: dict
     default: []

@@ -72,15 +72,19 @@ _LIST_CONVERSIONS = {'list->index': list_to_index, 'index->list': index_to_list,
 class Built:
     """A target manifest and the blobs it needs; config is bytes still to upload, or None."""
 
-    __slots__ = ('raw', 'media_type', 'format', 'digest', 'blobs', 'config')
+    __slots__ = ('raw', 'media_type', 'format', 'digest', 'blobs', 'config', 'layers')
 
     def __init__(self, raw: bytes, media_type: str, blobs: list[str], config: bytes | None = None, digest: str | None = None) -> None:
         self.raw = raw
         self.media_type = media_type
-        self.format = parse_manifest(raw, media_type).format
+        manifest = parse_manifest(raw, media_type)
+        self.format = manifest.format
         self.digest = digest or sha256_digest(raw)
         self.blobs = blobs
         self.config = config
+        # [{digest, size}] of an image's layers, for the report's bytes (a schema 1 source states no size); None for a list.
+        self.layers = None if manifest.is_list else [{'digest': layer['digest'], 'size': layer.get('size')}
+                                                     for layer in manifest.doc.get('layers') or []]
 
     def descriptor(self) -> dict[str, Any]:
         return {'digest': self.digest, 'size': len(self.raw), 'media_type': self.media_type}
@@ -468,6 +472,8 @@ class _Facts:
             'changed': changed,
             'verified': verified,
             'linked_from': self.linked_from,
+            # A linked tag's layers are its leader's: listed once, in the leader's result (5,000 results are normal).
+            'layers': target.layers if target is not None and self.linked_from is None else None,
             'backup': str(self.dest.with_tag(backup_tag)) if backup_tag and changed and self.before is not None else None,
             'diff': {'before': self.before, 'after': {'format': dest_format, 'digest': dest_digest}},
         }

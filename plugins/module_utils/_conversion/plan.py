@@ -90,6 +90,31 @@ def _status(src_info, dest_info, target_format):
     return NEEDS_CONVERSION
 
 
+def _size(value):
+    """A layer size as a registry stated it, or None: anything but a non-negative int is not one."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def known_sizes(images):
+    """{digest: size} of every layer whose size a manifest or conversion stated (image_manifest_info facts, or
+    image_convert results): a digest names the same bytes wherever it is, so one statement serves every image."""
+    sizes = {mt.EMPTY_LAYER_DIGEST: mt.EMPTY_LAYER_SIZE}
+    for image in images:
+        for layer in image.get('layers') or []:
+            if isinstance(layer, dict) and _size(layer.get('size')) is not None:
+                sizes.setdefault(layer.get('digest'), layer['size'])
+    return sizes
+
+
+def sized_layers(layers, sizes):
+    """[{digest, size}] of layers, an unknown size (schema 1 states none) taken from sizes by digest."""
+    sized = []
+    for layer in layers or []:
+        size = _size(layer.get('size'))
+        sized.append({'digest': layer.get('digest'), 'size': size if size is not None else sizes.get(layer.get('digest'))})
+    return sized
+
+
 def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
     """Join a plan ({src, dest, format}) with image_manifest_info results into one record per planned image.
 
@@ -98,11 +123,14 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
     appears once.
     Each record: src, dest, target_format, registry, repository, tag, format (the
     source's), digest, image_key (the content's identity across tags), exists, dest_exists, dest_format,
-    dest_digest, status, needs_conversion, legacy (see is_legacy), created and layers (the source's digest and size
-    of each, as far as known). A source whose facts carry no layers (layers null: known from an image inventory)
-    takes layers and created from another tag of the same image_key that has them.
+    dest_digest, status, needs_conversion, legacy (see is_legacy), created (of a legacy source) and layers (the
+    source's digest and size of each, as far as known). A source whose facts carry no layers (layers null: known from an image inventory)
+    takes layers and created from another tag of the same image_key that has them. A layer size the source does not
+    state (schema 1) is taken from any manifest of infos listing the same digest (a destination already converted
+    lists them all), so the audit needs no blob HEAD for them.
     """
     by_ref = dict((info['reference'], info) for info in infos)
+    sizes = known_sizes(by_ref.values())
     details = {}
     for info in by_ref.values():
         if info.get('image_key') and info.get('layers') is not None:
@@ -120,6 +148,7 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             src_info = dict(src_info, layers=shared['layers'], created=shared.get('created'))
         dest_info = (by_ref.get(dest) or {'exists': False}) if dest else None
         status = _status(src_info, dest_info, target)
+        legacy = bool(src_info.get('exists')) and is_legacy(src_info)
         ref = parse_reference(src)
         records.append({
             'src': src,
@@ -137,9 +166,11 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             'dest_digest': dest_info.get('digest') if dest_info else None,
             'status': status,
             'needs_conversion': status == NEEDS_CONVERSION,
-            'legacy': bool(src_info.get('exists')) and is_legacy(src_info),
-            'created': src_info.get('created'),
-            'layers': [{'digest': layer.get('digest'), 'size': layer.get('size')} for layer in src_info.get('layers') or []],
+            'legacy': legacy,
+            # The age of a legacy image (schema 1: from its history, no request). Not of another: its config is read
+            # only by an audit with details, so migrate.yml and its --check would tell it differently.
+            'created': src_info.get('created') if legacy else None,
+            'layers': sized_layers(src_info.get('layers'), sizes),
         })
     return records
 
@@ -148,14 +179,18 @@ def apply_conversions(records, conversions):
     """Records as they stand after image_convert ran (not in check mode): converted destinations are done.
 
     conversions are image_convert's per-image results (dest a plain reference; a 0.1 result's 'ref@digest'
-    is still understood); failed ones leave their record as it was.
+    is still understood); failed ones leave their record as it was. Layer sizes a record does not know (an audit
+    without details) are taken from the conversions' layers, by digest.
     """
     done = dict(((c['src'], c['dest'].split('@')[0]), c) for c in conversions or [] if not c.get('failed') and c.get('dest_digest'))
+    sizes = known_sizes(conversions or [])
     updated = []
     for record in records:
         result = done.get((record['src'], record['dest']))
         if result is not None:
             record = dict(record, dest_exists=True, dest_format=result['dest_format'], dest_digest=result['dest_digest'],
                           status=DONE, needs_conversion=False)
+        if any(layer.get('size') is None for layer in record.get('layers') or []):
+            record = dict(record, layers=sized_layers(record['layers'], sizes))
         updated.append(record)
     return updated

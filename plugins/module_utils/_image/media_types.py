@@ -66,6 +66,7 @@ MEDIA_TYPE_OF_FORMAT = {
 # The gzipped empty tar that schema 1 uses for history-only steps, and its diff_id.
 EMPTY_LAYER_DIGEST = 'sha256:a3ed95caeb02ffe68cdd9fd84406680ae93d633cb16422d00e8a7c22955b46d4'
 EMPTY_LAYER_DIFF_ID = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef'
+EMPTY_LAYER_SIZE = 32
 
 # What clients (containerd: 4,393,216 bytes) accept for a manifest or config.
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024

@@ -35,6 +35,20 @@ LOG="$(json lab.json 'd["log"]')"
 served() { grep -Ec '"[A-Z]+ /v2/' "${LOG}" || true; }
 # writes: the registry's count of write requests (PUT, POST, PATCH, DELETE) so far.
 writes() { grep -Ec '"(PUT|POST|PATCH|DELETE) /v2/' "${LOG}" || true; }
+# kinds_since LINE: the requests the access log shows after that line, counted by kind ("GET manifests", "HEAD blobs",
+# "ping", ...), as JSON; mark: the log's current line count.
+mark() { wc -l <"${LOG}"; }
+kinds_since() {
+    tail -n +"$(($1 + 1))" "${LOG}" | "${PYTHON}" -c '
+import json, re, sys
+kinds = {}
+for method, path in re.findall(r"\"([A-Z]+) (/v2/\S*) HTTP/", sys.stdin.read()):
+    kind = ("ping" if path == "/v2/" else "catalog" if path.startswith("/v2/_catalog") else
+            method + " " + ("uploads" if "/blobs/uploads" in path else "blobs" if "/blobs/" in path else
+                            "manifests" if "/manifests/" in path else "tags" if "/tags/list" in path else path))
+    kinds[kind] = kinds.get(kind, 0) + 1
+print(json.dumps(kinds, sort_keys=True))'
+}
 # refused PLAYBOOK LOGFILE [ansible-playbook options]: the playbook fails at its first task and the registry saw nothing.
 refused() {
     local before
@@ -104,7 +118,9 @@ ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
 # --- migrate --check: nothing written to the registry, the reports are -----------------------------------------
 rm -rf report
 WRITES="$(writes)"
+MARK="$(mark)"
 play migrate -e @rules.yml --check "$@" | tee check.log
+kinds_since "${MARK}" | tee check.kinds
 [ "$(writes)" = "${WRITES}" ]
 grep -Eq 'batch 2/2: [0-9]+ tags, [0-9]+ to convert' check.log
 if grep -q 'batch 3/' check.log; then exit 1; fi
@@ -112,13 +128,19 @@ grep -q "would convert: 13 (" check.log
 ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=false "$@"
 [ "$(json report/audit.json 'd["totals"]["needs_conversion"]')" = 13 ]
 [ "$(wc -l <report/mapping.csv)" = 1 ]          # the header: nothing converted yet
+cp report/audit.json audit.check.json
 
 # --- migrate: every image converted, in three batches, one progress line each ---------------------------------
-before="$(wc -c <"${LOG}")"
+MARK="$(mark)"
 play migrate -e @rules.yml "$@" | tee migrate.log
+kinds_since "${MARK}" | tee migrate.kinds
+# The audit asked for no layer size (the check run above sent a blob HEAD per schema 1 layer); the conversions here
+# know every size from the layers they read or the descriptors they copy, so no HEAD of a blob at all.
+[ "$(json migrate.kinds '"HEAD blobs" in d, d["PUT manifests"] > 0')" = "False True" ]
+[ "$(json check.kinds 'd["HEAD blobs"] > 0')" = "True" ]
 # Each source tag's manifest is read once in the run: by the audit, which files it for image_convert (the manifest
 # cache); list children are read by digest.
-tail -c +"$((before + 1))" "${LOG}" | grep -Eo '"GET /v2/(legacy|modern)/[^ ]*/manifests/[^ @]* ' \
+tail -n +"$((MARK + 1))" "${LOG}" | grep -Eo '"GET /v2/(legacy|modern)/[^ ]*/manifests/[^ @]* ' \
     | grep -v '/manifests/sha256:' | sort | uniq -c >source-reads.txt
 cat source-reads.txt
 [ "$(wc -l <source-reads.txt)" = 13 ]
@@ -135,11 +157,22 @@ ansible-playbook "${HERE}/dests.yml" -e "${DESTS}" -e expect_exists=true -e "map
 # History: the --check run (everything left), then this run (nothing left; its counts).
 [ "$(json report/history.json '[(e["left_tags"], e.get("converted")) for e in d]')" = "[(11, None), (0, 13)]" ]
 cp report/audit.json audit.first.json
+# Outside check mode the audit asks for no layer size (no blob HEAD, no config GET): the report weighs the images
+# with the sizes image_convert's results give, and finds the same as the check run's audit did with its HEADs.
+sizes() { json "$1" 'sorted((i["src"], i["size"], i["created"] if i["legacy"] else "-") for i in d["images"])'; }
+[ "$(sizes audit.first.json)" = "$(sizes audit.check.json)" ]
+[ "$(json audit.first.json 'd["summary"]["bytes"]["images_with_unknown_sizes"], d["summary"]["bytes"]["done"] > 0')" = "0 True" ]
 
 # --- migrate again: nothing changes, not even the reports ------------------------------------------------------
+MARK="$(mark)"
 play migrate -e @rules.yml "$@" | tee again.log
 grep -Eq '^localhost +: ok=[0-9]+ +changed=0 +unreachable=0 +failed=0 ' again.log
 cmp report/audit.json audit.first.json
+# Two requests per image, the source's and the destination's manifest GET; besides them only the rules' expansion
+# (catalog, tag lists) and pings: no blob HEAD for sizes, no config GET.
+kinds_since "${MARK}" | tee again.kinds
+json again.kinds 'd.pop("GET manifests"), sorted(d)' | tee again.counts
+[ "$(cat again.counts)" = "26 ['GET tags', 'catalog', 'ping']" ]
 # ... and in check mode neither, writing nothing
 WRITES="$(writes)"
 play migrate -e @rules.yml --check "$@" | tee again-check.log

@@ -80,3 +80,14 @@ def test_namespace_depth_below_one_is_refused_before_writing(tmp_path, capsys):
     result = run({'path': str(tmp_path / 'r'), 'records': RECORDS, 'namespace_depth': 0}, capsys)
     assert result['failed'] and 'namespace_depth must be 1 or more' in result['msg']
     assert not (tmp_path / 'r').exists()
+
+
+def test_bytes_of_schema1_images_come_from_the_conversions(tmp_path, capsys):
+    """An audit without details leaves schema 1 layer sizes unknown: image_convert's layers tell them."""
+    base, own = 'sha256:' + 'b' * 64, 'sha256:' + 'c' * 64
+    records = [dict(RECORDS[0], layers=[{'digest': base, 'size': None}, {'digest': own, 'size': None}])]
+    conversions = [dict(CONVERTED[0], layers=[{'digest': base, 'size': 1000}, {'digest': own, 'size': 24}])]
+    run({'path': str(tmp_path / 'r'), 'records': records, 'conversions': conversions}, capsys)
+    audit = json.loads((tmp_path / 'r' / 'audit.json').read_text())
+    assert audit['summary']['bytes'] == {'left': 0, 'done': 1024, 'left_layers': 0, 'done_layers': 2, 'images_with_unknown_sizes': 0}
+    assert audit['images'][0]['size'] == 1024

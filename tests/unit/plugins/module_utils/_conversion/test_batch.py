@@ -228,6 +228,19 @@ def test_results_carry_the_contract_fields(registry, registries):
         'images': 1, 'converted': 1, 'unchanged': 0, 'failed': 0, 'linked': 0}
 
 
+def test_results_list_the_layers_of_the_destination_image(registry, registries):
+    """What the report weighs a schema 1 image by (its manifest states no size): the pushed or found image's layers."""
+    legacy = push_schema1(registry, 'legacy/app', '1', contents=('base', 'own'))
+    item = record('reg.example/legacy/app:1', 'reg.example/new/app:1', legacy)
+    results, _summary = run(registries, [item])
+    layers = [{'digest': layer['digest'], 'size': layer['size']} for layer in registry.get_manifest('new/app', '1').doc['layers']]
+    assert results[0]['layers'] == layers and len(layers) == 2 and all(layer['size'] > 0 for layer in layers)
+    again, _summary = run(registries, [dict(item, dest_exists=True, dest_format='v2s2', dest_digest=results[0]['dest_digest'])])
+    assert again[0]['changed'] is False and again[0]['layers'] == layers  # found already converted
+    predicted, _summary = run(registries, [item], check_mode=True)
+    assert predicted[0]['layers'] is None  # no layer read, no size known
+
+
 def test_the_legacy_format_item_means_the_target(registry, registries):
     push_v2s2(registry, 'modern/app', '1')
     results, _summary = run(registries, [{'src': 'reg.example/modern/app:1', 'dest': 'reg.example/copy/app:1', 'format': 'oci'}])
@@ -309,6 +322,7 @@ def test_tags_of_one_image_convert_once_and_the_others_link(registry, registries
     assert (summary['converted'], summary['linked'], summary['failed']) == (50, 49, 0)
     assert all(r['dest_digest'] == first['dest_digest'] and r['verified'] for r in results)
     assert [r['linked_from'] for r in results] == [None] + ['reg.example/legacy/app:1'] * 49
+    assert first['layers'] and [r['layers'] for r in results[1:]] == [None] * 49  # listed once, in the leader's result
     assert registry.get_manifest('new/app', 'ci-45').digest == first['dest_digest']
     # Beyond the first: one HEAD of the source and one manifest PUT per tag.
     assert len(calls) - first_conversion_calls(calls) == 2 * 49

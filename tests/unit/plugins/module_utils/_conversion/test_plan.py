@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
+
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import (
     apply_conversions, audit_records, converted_format, derive_dest, resolve_plan,
@@ -105,3 +107,49 @@ def test_audit_records_carry_image_key_and_share_details_across_tags():
     assert records[1]['layers'] == [{'digest': 'sha256:l', 'size': 3}] and records[1]['created'] == '2016-01-01T00:00:00Z'
     # facts without image_key (an older caller): the digest stands for the image
     assert audit_records([{'src': SRC, 'dest': DEST}], [info(SRC, 'v2s1', 'sha256:s')])[0]['image_key'] == 'sha256:s'
+
+
+# -- layer sizes without blob HEADs: from converted destinations and image_convert's results ----------------------
+
+BASE, OWN = 'sha256:' + 'b' * 64, 'sha256:' + 'c' * 64
+SRC2 = 'old.example.com:5000/legacy/app:2'
+DEST2 = 'new.example.com/converted/legacy/app:2'
+
+
+def schema1_info(reference, digest='sha256:s'):
+    """A schema 1 source as image_manifest_info reads it without details: its layers' sizes unknown."""
+    layers = [{'digest': digest_, 'size': None, 'media_type': None} for digest_ in (BASE, mt.EMPTY_LAYER_DIGEST, OWN)]
+    return dict(info(reference, 'v2s1', digest), layers=layers, created='2015-06-01T00:00:00Z')
+
+
+def test_audit_records_size_schema1_layers_from_a_converted_destination():
+    layers = [{'digest': BASE, 'size': 100, 'media_type': mt.DOCKER_LAYER_GZIP}, {'digest': OWN, 'size': 7, 'media_type': mt.DOCKER_LAYER_GZIP}]
+    dest = dict(info(DEST, 'v2s2', 'sha256:d'), layers=layers)
+    record = audit_records([{'src': SRC, 'dest': DEST}], [schema1_info(SRC), dest])[0]
+    assert record['status'] == 'done' and record['created'] == '2015-06-01T00:00:00Z'
+    # the history-only step's blob is the gzipped empty tar, whose size its digest fixes
+    assert record['layers'] == [{'digest': BASE, 'size': 100}, {'digest': mt.EMPTY_LAYER_DIGEST, 'size': 32},
+                                {'digest': OWN, 'size': 7}]
+
+
+def test_audit_records_leave_sizes_nobody_stated_unknown_and_ignore_bad_ones():
+    other = 'old.example.com:5000/legacy/other:1'
+    dest = dict(info(DEST, 'v2s2', 'sha256:d'), layers=[{'digest': BASE, 'size': -1}, {'digest': OWN, 'size': True}])
+    records = audit_records([{'src': SRC, 'dest': DEST}, {'src': other, 'dest': None}],
+                            [schema1_info(SRC), dest, dict(info(other, 'v2s2', 'sha256:o'), layers=[{'digest': BASE, 'size': 5}])])
+    # the shared base's size comes from any manifest that states it; OWN's stated sizes are not sizes
+    assert records[0]['layers'] == [{'digest': BASE, 'size': 5}, {'digest': mt.EMPTY_LAYER_DIGEST, 'size': 32},
+                                    {'digest': OWN, 'size': None}]
+
+
+def test_apply_conversions_size_layers_from_the_conversions():
+    records = audit_records([{'src': SRC, 'dest': DEST}, {'src': SRC2, 'dest': DEST2}],
+                            [schema1_info(SRC), schema1_info(SRC2, 'sha256:t')])
+    assert records[0]['layers'][0]['size'] is None
+    converted = {'src': SRC, 'dest': DEST, 'dest_digest': 'sha256:n', 'dest_format': 'v2s2', 'failed': False,
+                 'layers': [{'digest': BASE, 'size': 100}, {'digest': OWN, 'size': 7}]}
+    linked = dict(converted, src=SRC2, dest=DEST2, layers=None, linked_from=SRC)  # a linked tag lists no layers
+    after = apply_conversions(records, [converted, linked])
+    assert [[layer['size'] for layer in r['layers']] for r in after] == [[100, 32, 7], [100, 32, 7]]
+    assert after[1]['status'] == 'done'
+    assert records[0]['layers'][0]['size'] is None  # not mutated

@@ -81,8 +81,9 @@ def summarize(records):
 
 
 def image_key(record):
-    """One image: a manifest digest in one repository (a missing source is an image of its own)."""
-    return (record['registry'], record['repository'], record.get('digest') or record['src'])
+    """One image in one repository: its audited image_key (schema 1 tags of one image differ in digest, each naming
+    its tag, but share it), else its digest; a missing source is an image of its own."""
+    return (record['registry'], record['repository'], record.get('image_key') or record.get('digest') or record['src'])
 
 
 def namespace(repository, depth):
@@ -199,7 +200,8 @@ def image_size(record):
 
 
 def repository_groups(records):
-    """[{registry, repository, tags, images, legacy_images, left_images, rows}], natural order; one row per digest."""
+    """[{registry, repository, tags, images, legacy_images, left_images, rows}], natural order; one row per image
+    (image_key), showing its first tag's digest."""
     repositories = {}
     for record in records:
         repositories.setdefault((record['registry'], record['repository']), {}).setdefault(image_key(record)[2], []).append(record)

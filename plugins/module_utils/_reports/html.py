@@ -5,7 +5,7 @@
 """audit.html: one self-contained page (inline CSS, SVG and a few lines of script; no external assets).
 
 Summary first (numbers, charts, progress), then every image: one table body per repository,
-one row per digest listing all its tags. With scripts off every row is in the page; the
+one row per image (image_key) listing all its tags. With scripts off every row is in the page; the
 script only filters and pages them. Everything that came from a registry or a host is
 HTML-escaped here, at the point of output.
 """

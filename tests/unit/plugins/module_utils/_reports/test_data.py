@@ -51,12 +51,23 @@ def test_summary_counts_tags_images_bytes_namespaces_and_age():
     assert summary['age'] == [{'year': '2016', 'images': 1}, {'year': '2018', 'images': 1}]
 
 
-def test_one_row_per_digest_with_its_tags_in_natural_order():
+def test_one_row_per_image_with_its_tags_in_natural_order():
     groups = repository_groups(fleet())
     assert [(g['repository'], g['tags'], g['images']) for g in groups] == [('team-a/app', 3, 1), ('team-a/db', 1, 1), ('team-b/sub/web', 1, 1)]
     row = groups[0]['rows'][0]
     assert row['tags'] == ['t1', 't2', 't10'] and row['left'] and row['size'] == 1024
     assert row['statuses'] == [('needs_conversion', 3)] and row['dest_repositories'] == ['r.example.com/new/team-a/app']
+
+
+def test_schema1_tags_of_one_image_are_one_image_although_their_digests_differ():
+    """Each schema 1 manifest names its tag, so its tags differ in digest; the audit's image_key joins them."""
+    key = 'sha256:' + '7' * 64
+    plan = [{'src': 'r.example.com/team-a/app:%s' % tag, 'dest': None} for tag in ('1', '2')]
+    infos = [dict(info('r.example.com/team-a/app:1', D1), image_key=key), dict(info('r.example.com/team-a/app:2', D2), image_key=key)]
+    records = audit_records(plan, infos)
+    assert fleet_summary(records)['counts']['images'] == 1
+    groups = repository_groups(records)
+    assert (groups[0]['tags'], groups[0]['images'], groups[0]['rows'][0]['tags']) == (2, 1, ['1', '2'])
 
 
 def test_history_grows_only_when_the_fleet_changes_or_a_run_fails():

@@ -318,7 +318,7 @@ def main():
         supports_check_mode=True,
     )
     require_libraries(module)
-    run_module(module, convert)
+    run_module(module, convert, bulky=('images',))
 
 
 if __name__ == '__main__':

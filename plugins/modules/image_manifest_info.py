@@ -221,7 +221,7 @@ def main():
         supports_check_mode=True,
     )
     require_libraries(module)
-    run_module(module, inspect)
+    run_module(module, inspect, bulky=('images',))
 
 
 if __name__ == '__main__':

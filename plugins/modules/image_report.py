@@ -252,7 +252,7 @@ def main():
         required_if=[('mapping', True, ('records',))],
         supports_check_mode=True,
     )
-    run_module(module, report)
+    run_module(module, report, bulky=('records', 'hosts', 'workloads', 'conversions', 'verified'))
 
 
 if __name__ == '__main__':

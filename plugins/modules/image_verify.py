@@ -220,7 +220,7 @@ def main():
         supports_check_mode=True,
     )
     require_libraries(module)
-    run_module(module, verify)
+    run_module(module, verify, bulky=('images',))
 
 
 if __name__ == '__main__':

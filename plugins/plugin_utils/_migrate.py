@@ -10,7 +10,7 @@ Pure functions, controller-side only (plugins/filter/migrate.py).
 
 from __future__ import annotations
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import summarize
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import conversion_item, summarize
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 
 SUMMARY_KEYS = ('images', 'converted', 'unchanged', 'failed', 'linked')
@@ -40,11 +40,13 @@ def image_batches(records, size=50):
 
 
 def selected_batches(chosen, size=50):
-    """{selected, batches, homeless}: how many chosen records have an existing source, those in image_batches, and
-    the sources among them without a destination (then there are no batches: the playbook fails naming them)."""
+    """{selected, batches, homeless}: how many chosen records have an existing source, their conversion items in
+    image_batches, and the sources among them without a destination (then there are no batches: the playbook fails
+    naming them)."""
     selected = [record for record in chosen or [] if record.get('exists')]
     homeless = [record.get('src') for record in selected if not record.get('dest')]
-    return {'selected': len(selected), 'batches': [] if homeless else image_batches(selected, size), 'homeless': homeless}
+    batches = [] if homeless else [[conversion_item(record) for record in batch] for batch in image_batches(selected, size)]
+    return {'selected': len(selected), 'batches': batches, 'homeless': homeless}
 
 
 def conversion_outcome(results, batches, check_mode=False):
@@ -52,8 +54,8 @@ def conversion_outcome(results, batches, check_mode=False):
 
     Returns images (every per-image result), summary (the batches' summaries added up), failures ("<src>: <msg>",
     also one per image of a batch whose call failed as a whole), unconfirmed (the results that did not fail and that
-    image_convert did not confirm, verified not true: what migrate.yml verifies), confirmed (how many it did confirm)
-    and progress (one line per batch).
+    image_convert did not confirm, verified not true: what migrate.yml verifies; none in check mode, which wrote
+    nothing), confirmed (how many it did confirm) and progress (one line per batch).
     """
     images, failures, progress = [], [], []
     total = dict((key, 0) for key in SUMMARY_KEYS)
@@ -78,7 +80,8 @@ def conversion_outcome(results, batches, check_mode=False):
         progress.append('batch %d/%d: %d %s, %d %s (%d reusing another tag\'s conversion), %d already done, %d failed' % (
             index + 1, count, summary['images'], 'tag' if summary['images'] == 1 else 'tags', summary['converted'],
             'to convert' if check_mode else 'converted', summary['linked'], summary['unchanged'], summary['failed']))
-    unconfirmed = [item for item in images if not item.get('failed') and item.get('verified') is not True]
+    # Check mode wrote nothing, so there is nothing to verify (and no copy of thousands of predictions to move around).
+    unconfirmed = [] if check_mode else [item for item in images if not item.get('failed') and item.get('verified') is not True]
     confirmed = sum(1 for item in images if not item.get('failed') and item.get('verified') is True)
     return {'images': images, 'summary': total, 'failures': failures, 'unconfirmed': unconfirmed, 'confirmed': confirmed,
             'progress': progress}

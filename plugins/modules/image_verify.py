@@ -84,6 +84,9 @@ options:
     elements: str
     choices: [skopeo, crane]
     default: []
+notes:
+  - The result's C(invocation.module_args) gives O(images) as its number of items, not the items, which would all travel
+    back to the controller.
 seealso:
   - module: imagefleet.registry.image_convert
   - module: imagefleet.registry.image_manifest_info

@@ -54,8 +54,10 @@ def conversion_outcome(results, batches, check_mode=False):
 
     Returns images (every per-image result), summary (the batches' summaries added up), failures ("<src>: <msg>",
     also one per image of a batch whose call failed as a whole), unconfirmed (the results that did not fail and that
-    image_convert did not confirm, verified not true: what migrate.yml verifies; none in check mode, which wrote
-    nothing), confirmed (how many it did confirm) and progress (one line per batch).
+    image_convert did not confirm, verified not true: what migrate.yml verifies), confirmed (how many it did confirm)
+    and progress (one line per batch).
+    In check mode nothing was converted: images and unconfirmed stay empty (the predictions are counted in summary
+    and progress, not copied around once more: thousands of them in a fleet's check run).
     """
     images, failures, progress = [], [], []
     total = dict((key, 0) for key in SUMMARY_KEYS)
@@ -69,19 +71,22 @@ def conversion_outcome(results, batches, check_mode=False):
         else:
             # The module's own counts where it gives them; counted from its per-image results otherwise.
             given = result.get('summary') or {}
-            summary = dict(summarize(done), **dict((key, given[key]) for key in SUMMARY_KEYS if key in given))
+            if all(key in given for key in SUMMARY_KEYS):
+                summary = dict((key, given[key]) for key in SUMMARY_KEYS)
+            else:
+                summary = dict(summarize(done), **dict((key, given[key]) for key in SUMMARY_KEYS if key in given))
             batch_failures = result.get('failures')
             if batch_failures is None:
                 batch_failures = ['%s: %s' % (item.get('src'), item.get('msg')) for item in done if item.get('failed')]
-            images.extend(done)
+            if not check_mode:
+                images.extend(done)
         failures.extend(batch_failures)
         for key in SUMMARY_KEYS:
             total[key] += int(summary.get(key) or 0)
         progress.append('batch %d/%d: %d %s, %d %s (%d reusing another tag\'s conversion), %d already done, %d failed' % (
             index + 1, count, summary['images'], 'tag' if summary['images'] == 1 else 'tags', summary['converted'],
             'to convert' if check_mode else 'converted', summary['linked'], summary['unchanged'], summary['failed']))
-    # Check mode wrote nothing, so there is nothing to verify (and no copy of thousands of predictions to move around).
-    unconfirmed = [] if check_mode else [item for item in images if not item.get('failed') and item.get('verified') is not True]
+    unconfirmed = [item for item in images if not item.get('failed') and item.get('verified') is not True]
     confirmed = sum(1 for item in images if not item.get('failed') and item.get('verified') is True)
     return {'images': images, 'summary': total, 'failures': failures, 'unconfirmed': unconfirmed, 'confirmed': confirmed,
             'progress': progress}

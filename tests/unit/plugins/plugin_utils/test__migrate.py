@@ -39,15 +39,19 @@ def test_outcome_adds_up_the_batches_once():
          'summary': {'images': 1, 'converted': 0, 'unchanged': 0, 'failed': 1, 'linked': 0}, 'failures': ['b:1: gone']},
         {'failed': True, 'msg': 'registry down'},
     ]
-    outcome = conversion_outcome(results, batches, True)
+    outcome = conversion_outcome(results, batches)
     assert [item['src'] for item in outcome['images']] == ['a:1', 'a:2', 'b:1']
     assert outcome['summary'] == {'images': 4, 'converted': 2, 'unchanged': 0, 'failed': 2, 'linked': 1}
     assert outcome['failures'] == ['b:1: gone', 'c:1: registry down']
-    assert outcome['unconfirmed'] == []  # check mode wrote nothing to verify
-    assert [item['src'] for item in conversion_outcome(results, batches)['unconfirmed']] == ['a:2']
+    assert [item['src'] for item in outcome['unconfirmed']] == ['a:2']
     assert outcome['confirmed'] == 1
-    assert outcome['progress'][0] == "batch 1/3: 2 tags, 2 to convert (1 reusing another tag's conversion), 0 already done, 0 failed"
+    assert outcome['progress'][0] == "batch 1/3: 2 tags, 2 converted (1 reusing another tag's conversion), 0 already done, 0 failed"
     assert outcome['progress'][2].endswith('1 failed')
+    # Check mode converted nothing: the same counts and failures, no per-image results kept.
+    checked = conversion_outcome(results, batches, True)
+    assert (checked['images'], checked['unconfirmed']) == ([], [])
+    assert (checked['summary'], checked['failures']) == (outcome['summary'], outcome['failures'])
+    assert checked['progress'][0] == "batch 1/3: 2 tags, 2 to convert (1 reusing another tag's conversion), 0 already done, 0 failed"
     assert conversion_outcome([], []) == {'images': [], 'summary': dict.fromkeys(('images', 'converted', 'unchanged', 'failed', 'linked'), 0),
                                           'failures': [], 'unconfirmed': [], 'confirmed': 0, 'progress': []}
 

@@ -115,9 +115,11 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             continue
         seen.add((src, dest))
         src_info = by_ref.get(src) or {'exists': False}
+        # Layers and creation time are read where they are, not copied into a merged dict per tag: over an image
+        # inventory thousands of tags share a few images, and each copy renders a whole fact on the controller.
+        detailed = src_info
         if src_info.get('layers') is None and src_info.get('image_key') in details:
-            shared = details[src_info['image_key']]
-            src_info = dict(src_info, layers=shared['layers'], created=shared.get('created'))
+            detailed = details[src_info['image_key']]
         dest_info = (by_ref.get(dest) or {'exists': False}) if dest else None
         status = _status(src_info, dest_info, target)
         ref = parse_reference(src)
@@ -138,8 +140,8 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             'status': status,
             'needs_conversion': status == NEEDS_CONVERSION,
             'legacy': bool(src_info.get('exists')) and is_legacy(src_info),
-            'created': src_info.get('created'),
-            'layers': [{'digest': layer.get('digest'), 'size': layer.get('size')} for layer in src_info.get('layers') or []],
+            'created': detailed.get('created'),
+            'layers': [{'digest': layer.get('digest'), 'size': layer.get('size')} for layer in detailed.get('layers') or []],
         })
     return records
 

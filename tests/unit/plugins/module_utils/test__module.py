@@ -38,7 +38,15 @@ def test_bulky_lists_are_counted_not_echoed():
     assert abridged_params(params, ()) == params
 
 
-@pytest.mark.parametrize('body', [lambda module: {'changed': False}, lambda module: (_ for _ in ()).throw(ImagefleetError('bad'))])
+def succeed(module):
+    return {'changed': False}
+
+
+def fail(module):
+    raise ImagefleetError('bad')
+
+
+@pytest.mark.parametrize('body', [succeed, fail])
 def test_results_and_failures_carry_the_abridged_invocation(body):
     module = Module({'images': ['a:1', 'b:1'], 'parallel': 4})
     with pytest.raises(Exited):

@@ -27,19 +27,28 @@ def error_result(exc):
     return result
 
 
-def run_module(module, body):
+def run_module(module, body, bulky=()):
     """Call body(module) -> result dict; exit_json it, or fail_json on a typed error.
 
+    bulky names list parameters (per-image lists, thousands of items) that the result's invocation gives as a count
+    instead of echoing them: Ansible would ship every item back to the controller, into the registered result.
     Anything that is not an ImagefleetError is a bug and is left to Ansible's
     traceback handling on purpose.
     """
+    invocation = {'module_args': abridged_params(module.params, bulky)}
     try:
         result = body(module)
     except ImagefleetError as exc:
         _warn_notices(module)
-        module.fail_json(**error_result(exc))
+        module.fail_json(invocation=invocation, **error_result(exc))
     _warn_notices(module)
-    module.exit_json(**result)
+    module.exit_json(invocation=invocation, **result)
+
+
+def abridged_params(params, bulky):
+    """params with each list named in bulky replaced by '<n> items (not echoed)'."""
+    return dict((key, '%d items (not echoed)' % len(value) if key in bulky and isinstance(value, list) else value)
+                for key, value in params.items())
 
 
 def _warn_notices(module):

@@ -128,6 +128,8 @@ notes:
     fields Docker's image config knows; empty optional ones (C(ExposedPorts) set to null, C(MacAddress), ...) are dropped.
   - A schema 1 image whose top layer configuration has a field of the wrong type (for example C(Env) as a string) is
     refused naming the field, as skopeo refuses it.
+  - The result's C(invocation.module_args) gives O(images) as its number of items, not the items, which would all travel
+    back to the controller.
 seealso:
   - module: imagefleet.registry.image_manifest_info
 '''
@@ -337,7 +339,7 @@ def main():
         supports_check_mode=True,
     )
     require_libraries(module)
-    run_module(module, convert)
+    run_module(module, convert, bulky=('images',))
 
 
 if __name__ == '__main__':

@@ -73,6 +73,8 @@ notes:
   - A malformed reference fails the task before any request is sent, naming the reference.
   - Schema 1 digests are computed over the signed payload, as registries do, so they equal the registry's
     C(Docker-Content-Digest) although the registry re-signs the manifest on every request.
+  - The result's C(invocation.module_args) gives O(images) as its number of items, not the items, which would all travel
+    back to the controller.
 author:
   - imagefleet team (@imagefleet)
 '''
@@ -235,7 +237,7 @@ def main():
         supports_check_mode=True,
     )
     require_libraries(module)
-    run_module(module, inspect)
+    run_module(module, inspect, bulky=('images',))
 
 
 if __name__ == '__main__':

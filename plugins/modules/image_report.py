@@ -107,6 +107,9 @@ options:
         summary - V(1) groups V(team/app/web) under V(team), V(2) under V(team/app).
     type: int
     default: 1
+notes:
+  - The result's C(invocation.module_args) gives O(records), O(hosts), O(workloads), O(conversions) and O(verified) as
+    their numbers of items, not the items, which would all travel back to the controller.
 seealso:
   - module: imagefleet.registry.image_manifest_info
   - module: imagefleet.registry.image_convert
@@ -254,7 +257,7 @@ def main():
         required_if=[('mapping', True, ('records',))],
         supports_check_mode=True,
     )
-    run_module(module, report)
+    run_module(module, report, bulky=('records', 'hosts', 'workloads', 'conversions', 'verified'))
 
 
 if __name__ == '__main__':

@@ -84,6 +84,9 @@ options:
     elements: str
     choices: [skopeo, crane]
     default: []
+notes:
+  - The result's C(invocation.module_args) gives O(images) as its number of items, not the items, which would all travel
+    back to the controller.
 seealso:
   - module: imagefleet.registry.image_convert
   - module: imagefleet.registry.image_manifest_info
@@ -220,7 +223,7 @@ def main():
         supports_check_mode=True,
     )
     require_libraries(module)
-    run_module(module, verify)
+    run_module(module, verify, bulky=('images',))
 
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ Pure functions, controller-side only (plugins/filter/migrate.py).
 
 from __future__ import annotations
 
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import summarize
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import conversion_item, summarize
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 
 SUMMARY_KEYS = ('images', 'converted', 'unchanged', 'failed', 'linked')
@@ -40,11 +40,13 @@ def image_batches(records, size=50):
 
 
 def selected_batches(chosen, size=50):
-    """{selected, batches, homeless}: how many chosen records have an existing source, those in image_batches, and
-    the sources among them without a destination (then there are no batches: the playbook fails naming them)."""
+    """{selected, batches, homeless}: how many chosen records have an existing source, their conversion items in
+    image_batches, and the sources among them without a destination (then there are no batches: the playbook fails
+    naming them)."""
     selected = [record for record in chosen or [] if record.get('exists')]
     homeless = [record.get('src') for record in selected if not record.get('dest')]
-    return {'selected': len(selected), 'batches': [] if homeless else image_batches(selected, size), 'homeless': homeless}
+    batches = [] if homeless else [[conversion_item(record) for record in batch] for batch in image_batches(selected, size)]
+    return {'selected': len(selected), 'batches': batches, 'homeless': homeless}
 
 
 def conversion_outcome(results, batches, check_mode=False):
@@ -54,6 +56,8 @@ def conversion_outcome(results, batches, check_mode=False):
     also one per image of a batch whose call failed as a whole), unconfirmed (the results that did not fail and that
     image_convert did not confirm, verified not true: what migrate.yml verifies), confirmed (how many it did confirm)
     and progress (one line per batch).
+    In check mode nothing was converted: images and unconfirmed stay empty (the predictions are counted in summary
+    and progress, not copied around once more: thousands of them in a fleet's check run).
     """
     images, failures, progress = [], [], []
     total = dict((key, 0) for key in SUMMARY_KEYS)
@@ -67,11 +71,15 @@ def conversion_outcome(results, batches, check_mode=False):
         else:
             # The module's own counts where it gives them; counted from its per-image results otherwise.
             given = result.get('summary') or {}
-            summary = dict(summarize(done), **dict((key, given[key]) for key in SUMMARY_KEYS if key in given))
+            if all(key in given for key in SUMMARY_KEYS):
+                summary = dict((key, given[key]) for key in SUMMARY_KEYS)
+            else:
+                summary = dict(summarize(done), **dict((key, given[key]) for key in SUMMARY_KEYS if key in given))
             batch_failures = result.get('failures')
             if batch_failures is None:
                 batch_failures = ['%s: %s' % (item.get('src'), item.get('msg')) for item in done if item.get('failed')]
-            images.extend(done)
+            if not check_mode:
+                images.extend(done)
         failures.extend(batch_failures)
         for key in SUMMARY_KEYS:
             total[key] += int(summary.get(key) or 0)

@@ -30,6 +30,14 @@ if TYPE_CHECKING:
 COUNTERS = ('blobs_uploaded', 'blobs_mounted', 'blobs_skipped', 'bytes_uploaded', 'bytes_read')
 # What an audit record may tell about an image that a conversion trusts instead of asking again.
 _KNOWLEDGE = ('digest', 'image_key', 'dest_exists', 'dest_digest', 'dest_format')
+# Every key of an item parse_requests reads; the rest of an audit record is ignored.
+ITEM_KEYS = ('src', 'dest', 'target_format', 'format', 'force', 'backup_tag') + _KNOWLEDGE
+
+
+def conversion_item(record: dict[str, Any]) -> dict[str, Any]:
+    """The part of an audit record image_convert reads (keys without a value left out): a batch of thousands of
+    records is moved into the module and back several times, its layers and report fields would only weigh."""
+    return dict((key, record[key]) for key in ITEM_KEYS if record.get(key) is not None)
 
 
 def _knowledge(item, index):

@@ -143,9 +143,11 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             continue
         seen.add((src, dest))
         src_info = by_ref.get(src) or {'exists': False}
+        # Layers and creation time are read where they are, not copied into a merged dict per tag: over an image
+        # inventory thousands of tags share a few images, and each copy renders a whole fact on the controller.
+        detailed = src_info
         if src_info.get('layers') is None and src_info.get('image_key') in details:
-            shared = details[src_info['image_key']]
-            src_info = dict(src_info, layers=shared['layers'], created=shared.get('created'))
+            detailed = details[src_info['image_key']]
         dest_info = (by_ref.get(dest) or {'exists': False}) if dest else None
         status = _status(src_info, dest_info, target)
         legacy = bool(src_info.get('exists')) and is_legacy(src_info)
@@ -169,8 +171,8 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             'legacy': legacy,
             # The age of a legacy image (schema 1: from its history, no request). Not of another: its config is read
             # only by an audit with details, so migrate.yml and its --check would tell it differently.
-            'created': src_info.get('created') if legacy else None,
-            'layers': sized_layers(src_info.get('layers'), sizes),
+            'created': detailed.get('created') if legacy else None,
+            'layers': sized_layers(detailed.get('layers'), sizes),
         })
     return records
 

@@ -60,7 +60,10 @@ class _Watchdog:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name='imagefleet-deadlines', daemon=True)
                 self._thread.start()
-            self._cond.notify()
+            # The thread sleeps until the earliest deadline: only a new earliest one must wake it (a wake-up per
+            # request cost the GIL ping-pong of thousands of requests).
+            if self._heap[0][2] is watch:
+                self._cond.notify()
 
     def _run(self):
         while True:

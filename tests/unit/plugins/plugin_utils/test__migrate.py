@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.imagefleet.registry.plugins.plugin_utils._migrate import conversion_outcome, image_batches, selected_batches
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import conversion_item
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 
 
@@ -38,14 +39,19 @@ def test_outcome_adds_up_the_batches_once():
          'summary': {'images': 1, 'converted': 0, 'unchanged': 0, 'failed': 1, 'linked': 0}, 'failures': ['b:1: gone']},
         {'failed': True, 'msg': 'registry down'},
     ]
-    outcome = conversion_outcome(results, batches, True)
+    outcome = conversion_outcome(results, batches)
     assert [item['src'] for item in outcome['images']] == ['a:1', 'a:2', 'b:1']
     assert outcome['summary'] == {'images': 4, 'converted': 2, 'unchanged': 0, 'failed': 2, 'linked': 1}
     assert outcome['failures'] == ['b:1: gone', 'c:1: registry down']
     assert [item['src'] for item in outcome['unconfirmed']] == ['a:2']
     assert outcome['confirmed'] == 1
-    assert outcome['progress'][0] == "batch 1/3: 2 tags, 2 to convert (1 reusing another tag's conversion), 0 already done, 0 failed"
+    assert outcome['progress'][0] == "batch 1/3: 2 tags, 2 converted (1 reusing another tag's conversion), 0 already done, 0 failed"
     assert outcome['progress'][2].endswith('1 failed')
+    # Check mode converted nothing: the same counts and failures, no per-image results kept.
+    checked = conversion_outcome(results, batches, True)
+    assert (checked['images'], checked['unconfirmed']) == ([], [])
+    assert (checked['summary'], checked['failures']) == (outcome['summary'], outcome['failures'])
+    assert checked['progress'][0] == "batch 1/3: 2 tags, 2 to convert (1 reusing another tag's conversion), 0 already done, 0 failed"
     assert conversion_outcome([], []) == {'images': [], 'summary': dict.fromkeys(('images', 'converted', 'unchanged', 'failed', 'linked'), 0),
                                           'failures': [], 'unconfirmed': [], 'confirmed': 0, 'progress': []}
 
@@ -67,6 +73,7 @@ def test_outcome_counts_what_a_partial_summary_lacks():
 def test_selected_batches_keep_existing_sources_and_name_those_without_destination():
     records = [record('a:1', 'k1'), dict(record('b:1', 'k2'), exists=False), dict(record('c:1', 'k3'), exists=True)]
     records[0]['exists'] = True
-    assert selected_batches(records, 1) == {'selected': 2, 'batches': [[records[0]], [records[2]]], 'homeless': []}
+    assert selected_batches(records, 1) == {'selected': 2, 'batches': [[conversion_item(records[0])], [conversion_item(records[2])]],
+                                            'homeless': []}
     homeless = dict(records[2], dest=None)
     assert selected_batches([records[0], homeless], 1) == {'selected': 2, 'batches': [], 'homeless': ['c:1']}

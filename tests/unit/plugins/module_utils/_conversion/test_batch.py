@@ -14,7 +14,7 @@ import json
 import pytest
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import convert_all, parse_requests
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import conversion_item, convert_all, parse_requests
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import (
     ConflictError,
     ImagefleetError,
@@ -294,6 +294,17 @@ def test_a_source_changed_since_the_audit_is_refused(registry, registries):
     results, summary = convert_all(registries, requests, parallel=1, blob_parallel=1, check_mode=False)
     assert summary['failed'] == 1 and 'not sha256:%s as audited' % ('0' * 64) in results[0]['msg']
     assert registry.count('put_manifest') == 0
+
+
+def test_a_conversion_item_is_read_as_its_whole_record(registry, registries):
+    """migration_batches hands image_convert conversion_item(record): the same requests, so the same answers."""
+    known = {'format': 'v2s1', 'digest': 'sha256:' + '1' * 64, 'image_key': 'sha256:' + '3' * 64, 'dest_exists': True,
+             'dest_format': 'oci', 'dest_digest': 'sha256:' + '2' * 64, 'force': True, 'backup_tag': 'old'}
+    whole = [record('reg.example/a:1', 'reg.example/new/a:1', **known), record('reg.example/b:1', 'reg.example/new/b:1')]
+    items = [conversion_item(item) for item in whole]
+    assert 'layers' not in items[0] and 'status' not in items[0] and 'dest_digest' in items[0]
+    assert parse_requests(items, DEFAULTS) == parse_requests(whole, DEFAULTS)
+    assert run(registries, items, check_mode=True) == run(registries, whole, check_mode=True)
 
 
 def test_check_mode_with_audit_knowledge_sends_no_request(registry, registries):

@@ -87,3 +87,13 @@ def test_deadlines_share_one_thread_and_a_finished_watch_never_fires():
     assert pending.expired
     assert not any(watch.expired for watch in finished)
     assert threading.active_count() <= before + 1  # at most the one watchdog thread, started once
+
+
+def test_a_shorter_deadline_armed_while_a_longer_one_waits_still_fires():
+    # The watchdog is woken only by a new earliest deadline: one armed behind a long wait must wake it.
+    with Watch(60) as long_wait:
+        with Watch(0.05) as short:
+            time.sleep(0.3)
+        with Watch(120):  # later than the pending earliest: no wake-up needed, nothing fires early
+            time.sleep(0.05)
+    assert short.expired and not long_wait.expired

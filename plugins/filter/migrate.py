@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 """The migrate playbook's data shaping, each documented in its <name>.yml: fleet_images, references_to_read,
-migration_batches, conversion_outcome, rule_credentials."""
+migration_batches, conversion_outcome, rule_credentials, audit_summary."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ fleet_images = filter_errors(fleet.fleet_images)
 references_to_read = filter_errors(fleet.references_to_read)
 conversion_outcome = filter_errors(_migrate.conversion_outcome)
 rule_credentials = filter_errors(_migrate.rule_credentials)
+audit_summary = filter_errors(_migrate.audit_summary)
 
 
 @filter_errors
@@ -33,4 +34,5 @@ class FilterModule:
             'migration_batches': migration_batches,
             'conversion_outcome': conversion_outcome,
             'rule_credentials': rule_credentials,
+            'audit_summary': audit_summary,
         }

@@ -95,6 +95,8 @@ play audit -e @rules.yml "$@" | tee audit.log
 json report/audit.json 'd["totals"]["images"], d["totals"]["by_format"], d["totals"]["legacy"], d["totals"]["needs_conversion"]' | tee counts
 # Legacy is schema 1 only: with target v2s2, the OCI image and the OCI index are to convert, not legacy.
 [ "$(cat counts)" = "13 {'oci': 1, 'oci_index': 1, 'v2s1': 9, 'v2s2': 1, 'v2s2_list': 1} 9 13" ]
+# The line the playbook prints after its audit (the audit_summary filter) says the same.
+grep -q 'audit: 13 images in 1 registries; 1 oci, 1 oci_index, 9 v2s1, 1 v2s2, 1 v2s2_list, 0 missing; 13 to convert, 0 already converted' audit.log
 [ "$(json report/audit.json '[i["legacy"] for i in d["images"] if i["format"] in ("oci", "oci_index")]')" = "[False, False]" ]
 [ "$(json report/audit.json 'sorted(i["src"] for i in d["images"] if i["repository"] == "legacy/multi")')" = \
   "['${REG}/legacy/multi:1', '${REG}/legacy/multi:2', '${REG}/legacy/multi:latest']" ]

@@ -7,7 +7,7 @@
 Run through bench/run.sh (which stops the labs and the latency proxy whatever happens). Sizes come from the
 environment: BENCH_IMAGES (200), BENCH_TAGS_PER_REPO (5), BENCH_BIG_LAYER_MB (1024), BENCH_SMALL_LAYER_MB (10),
 BENCH_BASE_MB (8), BENCH_OWN_MB (2), BENCH_BATCH_SIZE (migrate.yml's default), BENCH_SKOPEO_PARALLEL (4), BENCH_LATENCY_MS (20),
-BENCH_LATENCY_IMAGES (100), BENCH_SAME_TAGS (50), BENCH_CHECK_TAGS (5000), BENCH_CHECK_IMAGES (100), BENCH_OUT
+BENCH_LATENCY_IMAGES (100), BENCH_SAME_TAGS (50), BENCH_CHECK_TAGS (5000), BENCH_CHECK_IMAGES (100), BENCH_CHECK_BATCH_SIZE (10), BENCH_OUT
 (bench/out). Logs of every step are in BENCH_OUT/logs; the figures in BENCH_OUT/results.json, bench/results.md, .svg.
 
 Requests are counted without slowing anyone down on loopback: the lab registries run with their access log on
@@ -58,6 +58,7 @@ class Config:
     same_tags: int = 50
     check_tags: int = 5000
     check_images: int = 100
+    check_batch_size: int = 10
     out: Path = ROOT / "bench" / "out"
 
     @classmethod
@@ -405,27 +406,31 @@ class Bench:
                            "same-skopeo", 1, cache, refs[1:], scenario="tags")
 
     def check_mode(self) -> None:
-        """migrate.yml --check over a registry_images inventory: total time and the time of every batch."""
+        """migrate.yml --check over a registry_images inventory: the total time at the playbook's defaults, then the
+        time of every batch in a run cut into BENCH_CHECK_BATCH_SIZE-image batches (at the default size 100 images
+        make one batch, which shows nothing of how the time per batch grows)."""
         inventory = self.out / "check.registry_images.yml"
         inventory.write_text(
             "plugin: imagefleet.registry.registry_images\n"
             f"registries:\n  - url: {self.lab['registry']}\n    repositories: ['check/*']\n", encoding="utf-8")
-        timeline = self.out / "check-timeline.jsonl"
-        variables = {"imagefleet_dest_prefix": f"{self.lab['registry']}/checked",
-                     "imagefleet_report_dir": str(self.out / "report-check")}
-        launched = time.time()
         tags = self.check_fleet["tags"]
-        entry = self.playbook("check", f"migrate.yml --check, inventory of {tags} tags of "
-                                       f"{self.check_fleet['images']} images", "imagefleet.registry.migrate",
-                              variables, options=("--check", "-i", str(inventory)), timeline=timeline,
-                              images=tags, scenario="check")
-        entry["timeline"] = batch_times(timeline, launched)
-        found = entry["timeline"]
-        if found["batches"]:
-            self.log(f"  {len(found['batches'])} batches: first {found['batches'][0]:.2f} s, last "
-                     f"{found['batches'][-1]:.2f} s; before the first task {found['startup']:.1f} s")
-        else:
-            self.log("  no batch found in the timeline (task names changed?)")
+        for key, size in (("check", None), ("check_batched", self.config.check_batch_size)):
+            timeline = self.out / f"{key}-timeline.jsonl"
+            variables = {"imagefleet_dest_prefix": f"{self.lab['registry']}/checked",
+                         "imagefleet_report_dir": str(self.out / f"report-{key}"),
+                         **({"imagefleet_batch_size": size} if size else {})}
+            launched = time.time()
+            entry = self.playbook(key, f"migrate.yml --check, inventory of {tags} tags of {self.check_fleet['images']} "
+                                       f"images{f', batches of {size} images' if size else ''}",
+                                  "imagefleet.registry.migrate", variables, options=("--check", "-i", str(inventory)),
+                                  timeline=timeline, images=tags, scenario="check")
+            entry["timeline"] = batch_times(timeline, launched)
+            found = entry["timeline"]
+            if found["batches"]:
+                self.log(f"  {len(found['batches'])} batches: first {found['batches'][0]:.2f} s, last "
+                         f"{found['batches'][-1]:.2f} s; before the first task {found['startup']:.1f} s")
+            else:
+                self.log("  no batch found in the timeline (task names changed?)")
 
     def audits(self) -> None:
         variables = {

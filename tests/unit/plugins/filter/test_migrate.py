@@ -12,7 +12,7 @@ from ansible_collections.imagefleet.registry.plugins.filter.migrate import Filte
 
 
 def test_every_filter_is_exported():
-    assert sorted(FilterModule().filters()) == ['conversion_outcome', 'fleet_images', 'migration_batches',
+    assert sorted(FilterModule().filters()) == ['audit_summary', 'conversion_outcome', 'fleet_images', 'migration_batches',
                                                 'references_to_read', 'rule_credentials']
 
 

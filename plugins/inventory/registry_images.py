@@ -127,7 +127,8 @@ options:
         (its C(imagefleet_manifest_cache), by default V(~/.cache/imagefleet/manifests)) and a migration over this
         inventory reads no source manifest again to convert it.
       - Only useful where the playbook runs on the same machine and user as the inventory (not across AWX inventory
-        syncs). A folder that cannot be used is warned about and the inventory goes on.
+        syncs). A folder that cannot be used is warned about and the inventory goes on. Manifest files unused for
+        7 days are removed from it, as M(imagefleet.registry.image_manifest_info) does.
     type: path
     version_added: 0.2.0
   host_names:
@@ -291,7 +292,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         skipped = []
         defaults = RegistryOptions(auth_file=self.get_option('auth_file'), timeout=self.get_option('timeout'),
                                    retries=self.get_option('retries'))
-        manifests = open_cache(self.get_option('manifest_cache'), self.display.warning)
+        manifests = open_cache(self.get_option('manifest_cache'), self.display.warning, writer=True)
         images = walk(entries, parallel=self.get_option('parallel'), defaults=defaults, skipped=skipped,
                       manifests=manifests)
         for message in skipped:

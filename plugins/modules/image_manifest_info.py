@@ -65,6 +65,8 @@ options:
         later in the run, so that a source is read once (C(migrate.yml) gives both modules its
         C(imagefleet_manifest_cache)). A manifest already filed is not written again; the folder may be deleted at
         any time.
+      - Before reading, this module removes the folder's manifest files not filed or read again for 7 days (only
+        files it names itself, never anything else in the folder), so the folder holds what recent runs read.
       - Manifests are not secret but may tell what a private repository holds; the files are readable by this user
         only. A folder that cannot be created or written is warned about, and the manifests are not filed.
     type: path
@@ -213,7 +215,7 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._registry.opti
 def inspect(module):
     params = module.params
     texts = [params['image']] if params['image'] is not None else params['images']
-    manifests = open_cache(params['manifest_cache'], module.warn)
+    manifests = open_cache(params['manifest_cache'], module.warn, writer=True)
     registries = Registries(RegistryOptions.from_params(params))
     try:
         images = inspect_images(registries, texts, params['parallel'], params['on_error'], params['details'], manifests)

@@ -13,12 +13,21 @@ or tampered file costs the request it was meant to save, never a wrong conversio
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import time
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.digest import is_digest
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import parse_manifest, verify_manifest
+
+
+# A file unused this long is removed when a writer opens the folder: the cache saves a request within a run and
+# between the runs of a migration, not a copy of every manifest ever read.
+MAX_AGE_DAYS = 7
+# The only names this cache writes, and so the only files it ever removes from a folder it was given.
+_OWN_NAME = re.compile(r'^(?:sha256-[0-9a-f]{64}|sha512-[0-9a-f]{128}|\.partial-[A-Za-z0-9_]+)$')
 
 
 class ManifestCacheError(ImagefleetError):
@@ -44,7 +53,13 @@ class ManifestCache:
     def put(self, manifest) -> None:
         """File a manifest read from a registry; a folder that fails now only costs the requests it would save."""
         path = self._file(manifest.digest)
-        if path is None or os.path.exists(path):
+        if path is None:
+            return
+        if os.path.exists(path):
+            try:
+                os.utime(path)  # read again: it stays
+            except OSError:
+                pass
             return
         try:
             handle, temporary = tempfile.mkstemp(dir=self.path, prefix='.partial-')
@@ -59,6 +74,24 @@ class ManifestCache:
                 os.unlink(temporary)
             except OSError:
                 pass
+
+    def prune(self, max_age_days: float = MAX_AGE_DAYS) -> int:
+        """Remove this cache's files not filed or read again for max_age_days (nothing else in the folder); return
+        how many went."""
+        oldest = time.time() - max_age_days * 86400
+        removed = 0
+        try:
+            entries = list(os.scandir(self.path))
+        except OSError:
+            return 0
+        for entry in entries:
+            try:
+                if _OWN_NAME.match(entry.name) and entry.is_file(follow_symlinks=False) and entry.stat().st_mtime < oldest:
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                continue
+        return removed
 
     def holds(self, digest: str | None) -> bool:
         """Whether a manifest is filed under digest (not read: for callers that need only to know it was audited)."""
@@ -81,12 +114,18 @@ class ManifestCache:
             return None
 
 
-def open_cache(path: str | None, warn) -> ManifestCache | None:
-    """The cache at path, or None (no path, or a folder that cannot serve: warned about, the run goes on reading)."""
+def open_cache(path: str | None, warn, writer: bool = False) -> ManifestCache | None:
+    """The cache at path, or None (no path, or a folder that cannot serve: warned about, the run goes on reading).
+
+    A writer (the audit, the inventory) first removes the files unused for MAX_AGE_DAYS, so the folder stays small.
+    """
     if not path:
         return None
     try:
-        return ManifestCache(path)
+        cache = ManifestCache(path)
     except ManifestCacheError as exc:
         warn('%s; manifests are read from the registries instead' % exc.message)
         return None
+    if writer:
+        cache.prune()
+    return cache

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.manifest_cache import ManifestCache, open_cache
 from ansible_collections.imagefleet.registry.tests.unit.plugins.module_utils.fake_registry import FakeRegistry, push_schema1, push_v2s2
@@ -56,3 +57,19 @@ def test_a_folder_that_cannot_serve_is_warned_about(tmp_path):
     assert open_cache(str(blocker / 'manifests'), warnings.append) is None
     assert 'manifest_cache' in warnings[0] and str(blocker) in warnings[0] and 'read from the registries' in warnings[0]
     assert open_cache(None, warnings.append) is None and len(warnings) == 1
+
+
+def test_a_writer_removes_its_own_files_unused_for_a_week_and_nothing_else(tmp_path):
+    legacy, modern = manifests()
+    cache = ManifestCache(str(tmp_path))
+    cache.put(legacy)
+    cache.put(modern)
+    week_ago = time.time() - 8 * 86400
+    for name in (legacy.digest.replace(':', '-'), modern.digest.replace(':', '-'), 'notes.txt', '.partial-abc123'):
+        if not (tmp_path / name).exists():
+            (tmp_path / name).write_text('x')
+        os.utime(tmp_path / name, (week_ago, week_ago))
+    cache.put(modern)  # read again by this run's audit: it stays
+    assert open_cache(str(tmp_path), [].append, writer=True) is not None
+    assert sorted(entry.name for entry in tmp_path.iterdir()) == sorted([modern.digest.replace(':', '-'), 'notes.txt'])
+    assert ManifestCache(str(tmp_path)).get(modern.digest).digest == modern.digest

@@ -224,7 +224,7 @@ class ImageConverter:
         try:
             return self.registries.client(src).get_manifest(src.repository, src.ref)
         except NotFoundError:
-            raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+            raise _missing_source(src)
 
     def _source_digest(self, src, known):
         """The source's digest for a linked tag: as audited when the audit filed it, else one HEAD, checked."""
@@ -232,7 +232,7 @@ class ImageConverter:
             return known['digest']
         head = self.registries.client(src).head_manifest(src.repository, src.ref)
         if head is None:
-            raise NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
+            raise _missing_source(src)
         _check_audited(src, known, head['digest'])
         return head['digest']
 
@@ -410,6 +410,10 @@ def _conflict(dest, before, target_format, src, src_digest, would_be=None):
                          'set force to replace it' % (dest, before['digest'], before['format'], target_format, src, src_digest,
                                                       ', which would be %s' % would_be if would_be else ''),
                          src_digest=src_digest, dest_digest=before['digest'])
+
+
+def _missing_source(src):
+    return NotFoundError('source image %s does not exist' % src, registry=src.registry, status=404)
 
 
 def _check_audited(src, known, digest):

@@ -13,6 +13,7 @@ from __future__ import annotations
 from ansible_collections.imagefleet.registry.plugins.module_utils._image import media_types as mt
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.formats import converted_format
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError, InvalidReferenceError
+from ansible_collections.imagefleet.registry.plugins.module_utils._image.manifest import is_size
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import DEFAULT_TAG, destination, parse_reference
 
 TARGET_FORMATS = (mt.FORMAT_V2S2, mt.FORMAT_OCI)
@@ -92,7 +93,7 @@ def _status(src_info, dest_info, target_format):
 
 def _size(value):
     """A layer size as a registry stated it, or None: anything but a non-negative int is not one."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    return value if is_size(value) else None
 
 
 def known_sizes(images):

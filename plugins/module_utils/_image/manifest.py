@@ -106,8 +106,13 @@ def check_descriptors(doc, fmt):
             raise ManifestError('manifest %s has %s %s, not a sha256 or sha512 digest (lowercase hex of the right length)'
                                 % (where, key, quoted(entry.get(key), 100)))
         size = entry.get('size')
-        if size is not None and (isinstance(size, bool) or not isinstance(size, int) or size < 0):
+        if size is not None and not is_size(size):
             raise ManifestError('manifest %s has size %s, not a non-negative integer' % (where, quoted(size, 40)))
+
+
+def is_size(value):
+    """Whether value is a byte count: a non-negative integer (JSON true is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def parse_manifest(raw, content_type=None):

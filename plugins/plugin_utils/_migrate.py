@@ -71,10 +71,9 @@ def conversion_outcome(results, batches, check_mode=False):
         else:
             # The module's own counts where it gives them; counted from its per-image results otherwise.
             given = result.get('summary') or {}
-            if all(key in given for key in SUMMARY_KEYS):
-                summary = dict((key, given[key]) for key in SUMMARY_KEYS)
-            else:
-                summary = dict(summarize(done), **dict((key, given[key]) for key in SUMMARY_KEYS if key in given))
+            summary = dict((key, given[key]) for key in SUMMARY_KEYS if key in given)
+            if len(summary) < len(SUMMARY_KEYS):  # counted only when the module's own counts are incomplete
+                summary = dict(summarize(done), **summary)
             batch_failures = result.get('failures')
             if batch_failures is None:
                 batch_failures = ['%s: %s' % (item.get('src'), item.get('msg')) for item in done if item.get('failed')]

@@ -172,7 +172,14 @@ class RegistryClient:
     def _fail(self, message, **kwargs):
         return RegistryError('registry %s: %s' % (self.host, message), registry=self.host, **kwargs)
 
-    def _probe(self, scheme):
+    def _probe(self, scheme, first=None):
+        """GET /v2/ over scheme, or the request `first` (method, path, kwargs) standing in for it."""
+        if first is not None:
+            method, path, kwargs = first
+            kwargs = dict(kwargs)
+            url = '%s://%s%s' % (scheme, self.host, path)
+            stream, limit = kwargs.pop('stream', False), kwargs.pop('limit', MAX_JSON_BYTES)
+            return self._send_once(method, url, '%s %s' % (method, _path(url)), None, limit, stream, True, kwargs)
         url = '%s://%s/v2/' % (scheme, self.host)
 
         def send():
@@ -201,10 +208,10 @@ class RegistryClient:
         return RegistryError('registry %s: %s: the answer did not finish within %s seconds (%d x timeout)'
                              % (self.host, what, self.deadline, DEADLINE_FACTOR), registry=self.host)
 
-    def _detect_scheme(self):
-        """GET /v2/ over HTTPS, else plain HTTP where allowed; (response, scheme). TLS problems are final."""
+    def _detect_scheme(self, first=None):
+        """(response, scheme) of GET /v2/ (or `first`) over HTTPS, else plain HTTP where allowed. TLS problems are final."""
         try:
-            return self._probe('https'), 'https'
+            return self._probe('https', first), 'https'
         except requests.exceptions.SSLError as exc:
             if 'CERTIFICATE_VERIFY_FAILED' in str(exc):
                 raise self._fail('its TLS certificate is not trusted (%s); give ca_path with the CA that signed it '
@@ -216,23 +223,30 @@ class RegistryClient:
         except requests.exceptions.ConnectionError:
             if not self._plain_http_allowed:
                 raise
-        return self._probe('http'), 'http'
+        return self._probe('http', first), 'http'
 
     def ping(self):
-        """Find the scheme and the auth challenge once (with retries); later calls are free."""
+        """Find the scheme and the auth challenge once (with retries), with GET /v2/; later calls are free."""
+        return self._connect(None)[0]
+
+    def _connect(self, first):
+        """(base URL, answer): the scheme and auth challenge, found once for the run under the lock.
+
+        The first request to a registry stands in for the GET /v2/ ping when it has no body: `first` is
+        (method, path, kwargs) and its answer comes back when it tells what the ping would have, a registry
+        answering or challenging (each module then asks one request less). Any other answer (a 404 from a web
+        server, a 400) sends GET /v2/ as before, for its diagnosis; the answer is then None and the caller sends.
+        """
         with self._lock:
             if self._base:
-                return self._base
-            # What is retried is (response, scheme); a response asking for it is waited for as in _send.
-            retrier = Retrier(self.retries, lambda attempt, outcome: self._wait_after(
-                attempt, outcome if isinstance(outcome, Exception) else outcome[0]),
-                retry_error=_is_request_error, retry_result=lambda found: _asks_retry(found[0]))
-            try:
-                response, scheme = retrier.call(lambda _attempt: self._detect_scheme())
-            except requests.exceptions.RequestException as exc:
-                if isinstance(exc, requests.exceptions.Timeout):
-                    raise self._fail('no answer within %s seconds (tried %d times)' % (self.timeout, retrier.tries))
-                raise self._fail('cannot connect (tried %d times): %s' % (retrier.tries, _short(exc)))
+                return self._base, None
+            if first is not None:
+                response, scheme = self._reach(first)
+                if _from_registry(response, first[2].get('stream')):
+                    self._base = '%s://%s' % (scheme, self.host)
+                    return self._base, response
+                response.close()
+            response, scheme = self._reach(None)
             if response.status_code == 401:
                 self._challenge = parse_challenge(response.headers.get('WWW-Authenticate'))
             elif response.status_code != 200:
@@ -240,7 +254,23 @@ class RegistryClient:
                 raise self._fail('GET /v2/ answered HTTP %d (%s); is this a registry?' % (response.status_code, message),
                                  status=response.status_code, code=code)
             self._base = '%s://%s' % (scheme, self.host)
-            return self._base
+            return self._base, None
+
+    def _reach(self, first):
+        """(response, scheme) of GET /v2/ or `first` (_detect_scheme), with retries; no answer at all is final."""
+        # What is retried is (response, scheme); a response asking for it is waited for as in _send.
+        what = 'GET /v2/' if first is None else '%s %s' % (first[0], _path(first[1]))
+        retrier = Retrier(self.retries, lambda attempt, outcome: self._wait_after(
+            attempt, outcome if isinstance(outcome, Exception) else outcome[0], what),
+            retry_error=_is_request_error, retry_result=lambda found: _asks_retry(found[0]))
+        try:
+            return retrier.call(lambda _attempt: self._detect_scheme(first))
+        except ResponseTooLargeError as exc:
+            raise ResponseTooLargeError('registry %s: %s' % (self.host, exc.message), registry=self.host)
+        except requests.exceptions.RequestException as exc:
+            if isinstance(exc, requests.exceptions.Timeout):
+                raise self._fail('no answer within %s seconds (tried %d times)' % (self.timeout, retrier.tries))
+            raise self._fail('cannot connect (tried %d times): %s' % (retrier.tries, _short(exc)))
 
     def _auth_headers(self, scope):
         challenge = self._challenge
@@ -393,25 +423,34 @@ class RegistryClient:
         Credentials go only with requests to the registry's own origin (an upload
         Location elsewhere is sent to without them).
         """
-        base = self.ping()
-        url = path_or_url if '://' in path_or_url else base + path_or_url
+        if '://' in path_or_url:
+            base, answer = self.ping(), None
+            url = path_or_url
+        else:
+            first = (method, path_or_url, dict(kwargs, headers=dict(headers or {}))) if _bodiless(kwargs) else None
+            base, answer = self._connect(first)
+            url = base + path_or_url
         own = same_origin(url, base)
         retry = method in _IDEMPOTENT if retry is None else retry
-        renewed = False
+        # A challenge to the request that stood in for the ping is answered by sending it again (it has no body).
+        renewed, resend = False, retry or answer is not None
         while True:
-            send_headers = dict(headers or {})
-            if own:
-                send_headers.update(self._auth_headers(scope))
-            basic = self.credentials.basic if own and self.credentials and self._challenge and self._challenge.scheme == 'basic' else None
-            response = self._send(method, url, retry, '%s %s' % (method, _path(url)), headers=send_headers, auth=basic,
-                                  **kwargs)
+            if answer is not None:  # this request already went out, as the ping (_connect)
+                response, answer = answer, None
+            else:
+                send_headers = dict(headers or {})
+                if own:
+                    send_headers.update(self._auth_headers(scope))
+                basic = self.credentials.basic if own and self.credentials and self._challenge and self._challenge.scheme == 'basic' else None
+                response = self._send(method, url, retry, '%s %s' % (method, _path(url)), headers=send_headers,
+                                      auth=basic, **kwargs)
             status = response.status_code
             if status in expect:
                 return response
             if status == 401 and own and not renewed and self._challenge_allows_renewal(response, scope):
-                # A token expired mid-run: a fresh one is fetched on the next send.
+                # The first challenge, or a token expired mid-run: a fresh one is fetched on the next send.
                 renewed = True
-                if retry:
+                if resend:
                     continue
                 raise BrokenTransferError('registry %s: %s %s: token expired mid-upload' % (self.host, method, _path(url)),
                                           registry=self.host, status=status)
@@ -614,9 +653,9 @@ class RegistryClient:
         (HTTP(S)_PROXY / NO_PROXY for its host), default trust plus ca_path; https never becomes http.
         A HEAD the storage host refuses (403/405) becomes a ranged GET.
         """
-        url = self.ping() + path
-        response = self.request(method, url, scope, expect=tuple(expect) + REDIRECTS, headers=headers,
+        response = self.request(method, path, scope, expect=tuple(expect) + REDIRECTS, headers=headers,
                                 allow_redirects=False, **kwargs)
+        url = self._base + path
         hops = 0
         while response.status_code in REDIRECTS:
             hops += 1
@@ -631,7 +670,7 @@ class RegistryClient:
             if response.status_code == 303:
                 method = 'GET'
             url = target
-            if _origin(url) == self.ping():
+            if _origin(url) == self._base:
                 response = self.request(method, url, scope, expect=tuple(expect) + REDIRECTS, headers=headers,
                                         allow_redirects=False, **kwargs)
             else:
@@ -805,6 +844,22 @@ def _buffer(response, limit, what):
     response._content_consumed = True  # pylint: disable=protected-access
     response.close()
     return response
+
+
+def _bodiless(kwargs):
+    """Whether a request sends no body, so that its first try may stand in for the ping (RegistryClient._connect)."""
+    return kwargs.get('data') is None and 'json' not in kwargs and 'files' not in kwargs
+
+
+def _from_registry(response, streamed):
+    """Whether an answer shows a registry behind it, as GET /v2/ would: a challenge, a success or redirect, an
+    answer to try again later, or an error a registry gives (its API version header, or its JSON error code)."""
+    status = response.status_code
+    if status == 401 or status < 400 or status in RETRY_STATUSES:
+        return True
+    if response.headers.get('Docker-Distribution-API-Version'):
+        return True
+    return not streamed and _error_details(response)[0] is not None
 
 
 def _int_header(response, name):

@@ -216,6 +216,75 @@ def test_ca_path_is_passed_per_request():
     assert c.session.calls[0][2]['verify'] == '/tmp/ca.pem'
 
 
+# -- the first request stands in for GET /v2/ (one request less per module run) ----------------------------
+
+def _urls(c):
+    return [call[1] for call in c.session.calls]
+
+
+def test_the_first_request_is_the_ping():
+    c = client([response(200, MANIFEST), response(200, MANIFEST)], pinged=False)
+    c.request('GET', '/v2/a/manifests/1', 'scope')
+    c.request('GET', '/v2/a/manifests/2', 'scope')
+    assert _urls(c) == ['https://reg.example/v2/a/manifests/1', 'https://reg.example/v2/a/manifests/2']
+
+
+def test_a_registry_error_to_the_first_request_is_its_answer():
+    unknown = json.dumps({'errors': [{'code': 'MANIFEST_UNKNOWN', 'message': 'unknown'}]}).encode()
+    c = client([response(404, unknown, {'Content-Type': 'application/json'})], pinged=False)
+    with pytest.raises(NotFoundError, match='MANIFEST_UNKNOWN|unknown'):
+        c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert len(c.session.calls) == 1
+
+
+def test_a_challenge_to_the_first_request_is_answered_and_it_is_sent_again():
+    challenge = 'Bearer realm="https://auth.example/token",service="svc"'
+    c = client([response(401, headers={'WWW-Authenticate': challenge}),
+                response(200, b'{"token": "t1"}'), response(202, headers={'Location': '/v2/a/blobs/uploads/u'})],
+               pinged=False, credentials=Credentials('u', 'pw'))
+    c.request('POST', '/v2/a/blobs/uploads/', 'repository:a:pull,push', expect=(202,), retry=False)
+    assert _urls(c) == ['https://reg.example/v2/a/blobs/uploads/', 'https://auth.example/token',
+                        'https://reg.example/v2/a/blobs/uploads/']
+    assert 'Authorization' not in c.session.calls[0][2]['headers']
+    assert c.session.calls[2][2]['headers']['Authorization'] == 'Bearer t1'
+
+
+def test_basic_credentials_wait_for_the_registry_to_ask():
+    c = client([response(401, headers={'WWW-Authenticate': 'Basic realm="r"'}), response(200, MANIFEST)],
+               pinged=False, credentials=Credentials('admin', 'pw-secret'))
+    c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert [call[2].get('auth') is None for call in c.session.calls] == [True, False]
+
+
+def test_a_web_server_instead_of_a_registry_is_diagnosed_with_get_v2():
+    html = response(404, b'<html>no</html>', {'Content-Type': 'text/html'})
+    c = client([html, response(404, b'<html>no</html>', {'Content-Type': 'text/html'})], pinged=False)
+    with pytest.raises(RegistryError, match='GET /v2/ answered HTTP 404.*is this a registry'):
+        c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert _urls(c) == ['https://reg.example/v2/a/manifests/1', 'https://reg.example/v2/']
+
+
+def test_a_request_with_a_body_is_not_the_ping():
+    c = client([response(200), response(201)], pinged=False)
+    c.request('PUT', '/v2/a/manifests/1', 'scope', expect=(201,), data=b'{}')
+    assert _urls(c) == ['https://reg.example/v2/', 'https://reg.example/v2/a/manifests/1']
+
+
+def test_loopback_first_request_falls_back_to_http():
+    c = client([requests.exceptions.SSLError('wrong version number'), response(200, MANIFEST)], host='127.0.0.1:5000',
+               pinged=False)
+    c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert _urls(c) == ['https://127.0.0.1:5000/v2/a/manifests/1', 'http://127.0.0.1:5000/v2/a/manifests/1']
+    assert c._base == 'http://127.0.0.1:5000'
+
+
+def test_plain_http_first_request_to_a_non_loopback_registry_is_refused():
+    c = client([requests.exceptions.SSLError('[SSL] wrong version number')], host='registry.example.com', pinged=False)
+    with pytest.raises(RegistryError, match='insecure_registries'):
+        c.request('GET', '/v2/a/manifests/1', 'scope')
+    assert _urls(c) == ['https://registry.example.com/v2/a/manifests/1']
+
+
 def test_ping_retries_a_busy_registry(no_sleep):
     c = client([response(503, headers={'Retry-After': '4'}), response(200)], pinged=False)
     assert c.ping() == 'https://reg.example'

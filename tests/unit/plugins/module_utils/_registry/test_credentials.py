@@ -49,3 +49,21 @@ def test_missing_helper_is_a_clear_error(tmp_path):
     path = write_config(tmp_path, {'credHelpers': {'reg.example': 'does-not-exist-anywhere'}})
     with pytest.raises(AuthError, match='reg.example'):
         from_docker_config('reg.example', path)
+
+
+def test_the_docker_config_is_found_where_the_sdk_looks(tmp_path, monkeypatch):
+    home = tmp_path / 'home'
+    home.mkdir()
+    monkeypatch.setenv('HOME', str(home))
+    monkeypatch.delenv('DOCKER_CONFIG', raising=False)
+    # Nothing to read: no credentials, and the SDK is not even loaded.
+    assert from_docker_config('reg.example:5000') is None
+    (home / '.docker').mkdir()
+    (home / '.docker' / 'config.json').write_text(json.dumps(
+        {'auths': {'reg.example:5000': {'auth': base64.b64encode(b'u:p').decode()}}}))
+    assert from_docker_config('reg.example:5000').username == 'u'
+    elsewhere = tmp_path / 'elsewhere'
+    elsewhere.mkdir()
+    (elsewhere / 'config.json').write_text(json.dumps({'auths': {'reg.example:5000': {'auth': base64.b64encode(b'v:p').decode()}}}))
+    monkeypatch.setenv('DOCKER_CONFIG', str(elsewhere))
+    assert from_docker_config('reg.example:5000').username == 'v'

@@ -5,16 +5,28 @@
 """Things a run had to put up with that the user should hear about (long waits a registry asked for,
 fallbacks to another upload protocol). Module runs turn them into Ansible warnings (_module.py).
 
-One module run is one process, so a process-wide list is enough; it is deduplicated and bounded.
+One module run is one process (an Ansible worker process when it runs there, plugin_utils/_in_process.py), so a
+process-wide list is enough; it is deduplicated and bounded, and taken at the end of each run.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 
 _MAX_NOTICES = 50
 _lock = threading.Lock()
 _notices: list[str] = []
+
+
+def _forget():
+    """A forked child (Ansible's worker) starts with none of its parent's notices, and a lock nobody holds."""
+    global _lock  # pylint: disable=global-statement
+    _lock = threading.Lock()
+    del _notices[:]
+
+
+os.register_at_fork(after_in_child=_forget)
 
 
 def notice(text):

@@ -147,8 +147,9 @@ def catalog(module):
     return {'changed': False, 'references': references, 'images': images, 'invalid_names': skipped}
 
 
-def main():
-    module = AnsibleModule(
+def main(module_class=AnsibleModule):
+    # module_class: ControllerModule when the action plugin runs this in its worker process (plugin_utils/_in_process.py).
+    module = module_class(
         argument_spec=registry_argspec(
             registry=dict(type='str'),
             repositories=dict(type='list', elements='str', default=['*']),

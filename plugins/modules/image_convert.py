@@ -319,8 +319,9 @@ def convert(module):
     return result
 
 
-def main():
-    module = AnsibleModule(
+def main(module_class=AnsibleModule):
+    # module_class: ControllerModule when the action plugin runs this in its worker process (plugin_utils/_in_process.py).
+    module = module_class(
         argument_spec=registry_argspec(
             src=dict(type='str'),
             dest=dict(type='str'),

@@ -224,8 +224,9 @@ def inspect(module):
     return {'changed': False, 'images': images}
 
 
-def main():
-    module = AnsibleModule(
+def main(module_class=AnsibleModule):
+    # module_class: ControllerModule when the action plugin runs this in its worker process (plugin_utils/_in_process.py).
+    module = module_class(
         argument_spec=registry_argspec(
             image=dict(type='str'),
             images=dict(type='list', elements='str'),

@@ -241,8 +241,9 @@ def report(module):
     return result
 
 
-def main():
-    module = AnsibleModule(
+def main(module_class=AnsibleModule):
+    # module_class: ControllerModule when the action plugin runs this in its worker process (plugin_utils/_in_process.py).
+    module = module_class(
         argument_spec=dict(
             path=dict(type='path', required=True),
             records=dict(type='list', elements='dict'),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import os
 import socket
 import threading
 import time
@@ -44,6 +45,10 @@ class _Watchdog:
     cost about 10 ms of CPU per converted image. Deadlines sit in a heap; a cancelled one is skipped when it comes up."""
 
     def __init__(self):
+        self.reset()
+
+    def reset(self):
+        """No deadline and no thread yet; also in a forked child (Ansible's worker), where the parent's thread is gone."""
         self._heap = []
         self._order = itertools.count()
         self._cond = threading.Condition()
@@ -82,6 +87,7 @@ class _Watchdog:
 
 
 _WATCHDOG = _Watchdog()
+os.register_at_fork(after_in_child=_WATCHDOG.reset)
 
 
 class Watch:

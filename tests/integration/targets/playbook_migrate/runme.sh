@@ -165,6 +165,13 @@ sizes() { json "$1" 'sorted((i["src"], i["size"], i["created"] if i["legacy"] el
 [ "$(sizes audit.first.json)" = "$(sizes audit.check.json)" ]
 [ "$(json audit.first.json 'd["summary"]["bytes"]["images_with_unknown_sizes"], d["summary"]["bytes"]["done"] > 0')" = "0 True" ]
 
+# --- the modules run in the worker process on the controller, as a module process elsewhere: one result ---------
+REFS="$("${PYTHON}" -c 'import json,sys; print(json.dumps({"refs": sys.argv[1:]}))' "${REG}"/legacy/{multi:1,single:1} \
+    "${REG}/converted/legacy/single:1" "${REG}/no/such:1")"
+ansible-playbook -vvv "${HERE}/in_process.yml" -e "${REFS}" "$@" >in_process.log
+grep -q 'imagefleet.registry.image_manifest_info runs in the worker process' in_process.log
+grep -q 'imagefleet.registry.image_manifest_info runs as a module process (a task environment)' in_process.log
+
 # --- migrate again: nothing changes, not even the reports ------------------------------------------------------
 MARK="$(mark)"
 play migrate -e @rules.yml "$@" | tee again.log

@@ -123,7 +123,7 @@ def convert_all(registries: Registries, requests: list[dict[str, Any]], parallel
     stop the others; with raise_errors its typed error propagates instead.
     manifests: the audit's manifest cache, read instead of the sources it holds.
     """
-    converter = ImageConverter(registries, BlobMover(), blob_parallel=blob_parallel, check_mode=check_mode, manifests=manifests)
+    converter = ImageConverter(registries, BlobMover(reuse_hashed=True), blob_parallel=blob_parallel, check_mode=check_mode, manifests=manifests)
     results: list[dict[str, Any] | None] = [None] * len(requests)
     built = {}
 

@@ -6,7 +6,9 @@
 else stream source to destination, hashing as the bytes pass.
 
 diff_ids are cached per compressed digest for the whole run (one module call),
-so a base layer shared by a hundred images is decompressed once.
+so a base layer shared by a hundred images is decompressed once; and for the
+process, so that the batches of one task running in Ansible's worker process
+(plugin_utils/_in_process.py) read a shared base layer once between them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ if TYPE_CHECKING:
 SKIPPED = 'skipped'
 MOUNTED = 'mounted'
 UPLOADED = 'uploaded'
+
+# digest -> (diff_id, size) of every blob this process hashed whole and found to have its digest: facts of the bytes,
+# the same in every registry. Never what a config or a descriptor claims.
+_HASHED: dict[str, tuple[str, int]] = {}
 
 
 class Location:
@@ -96,7 +102,10 @@ class BlobMover:
     configs say (learn) and ask (size_of, diff_id_of, facts); copies and reads record what they see.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reuse_hashed: bool = False) -> None:
+        # reuse_hashed: take diff_ids this process hashed before (_HASHED) instead of reading again; a conversion
+        # does, a verification that must read what the destination serves does not.
+        self._reuse_hashed = reuse_hashed
         self._diff_ids = OncePerKey()  # digest -> diff_id, each layer hashed once per run
         self._sizes: dict[str, int] = {}  # digest -> size, as descriptors, registries or streams told
         self._read_at: set[tuple[str, str]] = set()  # (repository key, digest) read whole and verified there
@@ -144,11 +153,16 @@ class BlobMover:
             return hasher
 
         def read():
+            hashed = _HASHED.get(digest) if self._reuse_hashed else None
+            if hashed is not None:  # by an earlier run in this process (a batch before this one)
+                self._sizes.setdefault(digest, hashed[1])
+                return hashed[0]
             hasher = location.client.retrier(BrokenTransferError).call(read_once)
             diff_id = hasher.finish()
             stats.record(None, read=hasher.size)
             self._sizes[digest] = hasher.size
             self._read_at.add((location.key, digest))
+            _HASHED[digest] = (diff_id, hasher.size)
             return diff_id
 
         return self._diff_ids.get(digest, read)
@@ -228,6 +242,8 @@ class BlobMover:
             stats.record(SKIPPED)
             return self.read_diff_id(dest, digest, stats) if want_diff_id else self._diff_ids.peek(digest)
         diff_id = hasher.finish() if want_diff_id else self._diff_ids.peek(digest)
+        if want_diff_id:
+            _HASHED[digest] = (diff_id, hasher.size)
         self._diff_ids.put(digest, diff_id)
         self._sizes[digest] = hasher.size
         stats.record(UPLOADED, uploaded=hasher.size, read=hasher.size)

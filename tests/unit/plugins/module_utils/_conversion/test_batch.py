@@ -393,6 +393,24 @@ def test_in_place_a_layer_another_image_read_meanwhile_is_still_checked_here(reg
     assert [call[0] for call in registry.calls[mark:]] == ['blob_size']
 
 
+def test_the_batches_of_one_process_read_a_shared_layer_once_and_a_verification_reads_it_again(registry, registries):
+    """Batches of one task in Ansible's worker process: a layer hashed by one batch is not read by the next (the
+    mount still confirms it at each destination); a verifier's mover reads what the destination serves."""
+    from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.blobs import BlobMover, Location, TransferStats
+    first = push_schema1(registry, 'fleet/a', '1', contents=('base', 'own-a'))
+    second = push_schema1(registry, 'fleet/b', '1', contents=('base', 'own-b'))
+    base = first.doc['fsLayers'][-1]['blobSum']
+    run(registries, [record('reg.example/fleet/a:1', 'reg.example/new/a:1', first)])
+    mark = len(registry.calls)
+    results, summary = run(registries, [record('reg.example/fleet/b:1', 'reg.example/new/b:1', second)])
+    assert summary['converted'] == 1 and not results[0]['failed']
+    read = [call for call in registry.calls[mark:] if call[0] == 'open_blob']
+    assert base not in [call[-1] for call in read] and len(read) == 1
+    mark = len(registry.calls)
+    BlobMover().read_diff_id(Location(registry, 'new/b'), base, TransferStats())
+    assert [call[0] for call in registry.calls[mark:]] == ['open_blob']
+
+
 # -- the manifest cache: each source read once per run ----------------------------------------------------------
 
 def test_sources_the_audit_filed_are_not_read_again(registry, registries, tmp_path):

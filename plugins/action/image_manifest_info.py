@@ -6,8 +6,9 @@
 
 from __future__ import annotations
 
+from ansible_collections.imagefleet.registry.plugins.modules import image_manifest_info
 from ansible_collections.imagefleet.registry.plugins.plugin_utils._in_process import InProcessAction
 
 
 class ActionModule(InProcessAction):
-    MODULE = 'image_manifest_info'
+    MODULE = image_manifest_info

@@ -15,7 +15,6 @@ result. Anything else runs the module as usual.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
 import sys
@@ -30,7 +29,6 @@ from ansible.utils.vars import merge_hash
 
 display = Display()
 _LOCAL = ('local', 'ansible.builtin.local', 'ansible.legacy.local')
-_MODULES = 'ansible_collections.imagefleet.registry.plugins.modules.'
 
 
 class _Exit(Exception):
@@ -128,13 +126,13 @@ def plain_arguments(args):
         return None
 
 
-def run_module_here(name, args, check_mode, diff, called=None):
-    """The result of module `name` run with (plain) args in this process (its main(), given ControllerModule);
-    called: the name the task used (in messages, as AnsibleModule words them)."""
-    module = importlib.import_module(_MODULES + name)
+def run_module_here(module, args, check_mode, diff, called=None):
+    """The result of `module` (one of the modules/ files) run with (plain) args in this process: its main(), given
+    ControllerModule; called: the name the task used (in messages, as AnsibleModule words them)."""
+    name = called or module.__name__.rpartition('.')[2]
 
     def factory(**spec):
-        return ControllerModule(called or name, args, check_mode, diff, **spec)
+        return ControllerModule(name, args, check_mode, diff, **spec)
 
     with warnings.catch_warnings():
         # A module's stray Python warnings (urllib3, the Docker SDK) are not shown either: its stderr is dropped.
@@ -149,7 +147,10 @@ def run_module_here(name, args, check_mode, diff, called=None):
 class InProcessAction(ActionBase):
     """Action plugin of a module that runs here when the task runs on the controller (see the file's docstring)."""
 
-    MODULE = None  # the module's short name, set by each action plugin
+    # The module (its modules/ file), set by each action plugin, which imports it: Ansible's strategy loads action
+    # plugins in its main process, so every worker forked from it inherits the module and its imports (requests,
+    # module_utils) instead of importing them again for each task.
+    MODULE = None
     TRANSFERS_FILES = False
     _supports_check_mode = True
     _supports_async = True  # by running the module as a module process
@@ -157,7 +158,7 @@ class InProcessAction(ActionBase):
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        name = 'imagefleet.registry.' + self.MODULE
+        name = 'imagefleet.registry.' + self.MODULE.__name__.rpartition('.')[2]
         args = plain_arguments(self._task.args)
         reason = why_not_here(self, task_vars) or (None if args is not None else 'arguments that are not plain JSON')
         if reason:

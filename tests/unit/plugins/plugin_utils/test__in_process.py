@@ -15,6 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from ansible_collections.imagefleet.registry.plugins.modules import image_report
 from ansible_collections.imagefleet.registry.plugins.plugin_utils import _in_process
 from ansible_collections.imagefleet.registry.plugins.plugin_utils._in_process import ControllerModule, run_module_here, why_not_here
 
@@ -107,13 +108,13 @@ def test_only_a_task_that_would_run_here_runs_here(kwargs, expected):
 
 
 def test_a_real_module_writes_its_report_here_and_not_in_check_mode(tmp_path):
-    dry = run_module_here('image_report', {'path': str(tmp_path / 'dry'), 'records': []}, True, False)
+    dry = run_module_here(image_report, {'path': str(tmp_path / 'dry'), 'records': []}, True, False)
     assert dry['changed'] is True and not (tmp_path / 'dry').exists()
-    done = run_module_here('image_report', {'path': str(tmp_path / 'report'), 'records': []}, False, False)
+    done = run_module_here(image_report, {'path': str(tmp_path / 'report'), 'records': []}, False, False)
     assert done['changed'] is True and (tmp_path / 'report' / 'audit.json').is_file()
-    again = run_module_here('image_report', {'path': str(tmp_path / 'report'), 'records': []}, False, False)
+    again = run_module_here(image_report, {'path': str(tmp_path / 'report'), 'records': []}, False, False)
     assert again['changed'] is False
-    assert run_module_here('image_report', {'records': []}, False, False)['msg'] == 'missing required arguments: path'
+    assert run_module_here(image_report, {'records': []}, False, False)['msg'] == 'missing required arguments: path'
 
 
 def test_arguments_that_are_not_plain_json_go_the_module_way():

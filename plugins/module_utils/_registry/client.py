@@ -237,6 +237,8 @@ class RegistryClient:
         answering or challenging (each module then asks one request less). Any other answer (a 404 from a web
         server, a 400) sends GET /v2/ as before, for its diagnosis; the answer is then None and the caller sends.
         """
+        if self._base:  # set once, never unset: no lock for every request of the run
+            return self._base, None
         with self._lock:
             if self._base:
                 return self._base, None

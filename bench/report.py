@@ -170,6 +170,7 @@ def target_rows(results: dict) -> list:
     # source and the destination itself.
     engine, migrate = _requests(results, "engine_audited"), _requests(results, "migrate")
     alone = _requests(results, "engine")
+
     def counted(entry):
         return "n/a" if entry is None else f"{entry['per_image']:.2f} ({entry['total']} for {entry.get('images', '?')} images)"
 

@@ -20,7 +20,7 @@ import os
 import sys
 import warnings
 
-from ansible.module_utils.common.arg_spec import ModuleArgumentSpecValidator
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
@@ -49,11 +49,13 @@ class ControllerModule:
         self._diff = diff
         self._warnings = []
         self.no_log_values = set()
-        validator = ModuleArgumentSpecValidator(argument_spec, mutually_exclusive, required_together, required_one_of,
-                                                required_if, required_by)
+        validator = ArgumentSpecValidator(argument_spec, mutually_exclusive, required_together, required_one_of,
+                                          required_if, required_by)
         validated = validator.validate(dict(args))
         self.params = validated.validated_parameters
         self.no_log_values.update(validated._no_log_values)  # pylint: disable=protected-access
+        for both in validated._warnings:  # pylint: disable=protected-access
+            self.warn('Both option {option} and its alias {alias} are set.'.format(**both))
         errors = validated.errors.errors
         if errors:  # worded as AnsibleModule words them
             message = validated.errors.msg

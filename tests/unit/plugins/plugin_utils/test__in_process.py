@@ -120,3 +120,10 @@ def test_a_real_module_writes_its_report_here_and_not_in_check_mode(tmp_path):
 def test_arguments_that_are_not_plain_json_go_the_module_way():
     assert _in_process.plain_arguments({'images': ('a', 'b')}) == {'images': ['a', 'b']}
     assert _in_process.plain_arguments({'when': object()}) is None
+
+
+def test_an_option_given_with_its_alias_too_is_a_warning():
+    spec = dict(argument_spec=dict(name=dict(type='str', aliases=['title'])), supports_check_mode=True)
+    with pytest.raises(_in_process._Exit) as done:  # pylint: disable=protected-access
+        ControllerModule('demo', {'name': 'a', 'title': 'b'}, False, False, **spec).exit_json(changed=False)
+    assert done.value.result['warnings'] == ['Both option name and its alias title are set.']

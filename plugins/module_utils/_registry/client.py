@@ -60,7 +60,10 @@ _MANIFEST_ACCEPT = ', '.join(mt.MANIFEST_ACCEPT)
 _NOT_FOUND_CODES = ('BLOB_UNKNOWN', 'MANIFEST_UNKNOWN', 'NAME_UNKNOWN')
 _AUTH_CODES = ('UNAUTHORIZED', 'DENIED')
 _IDEMPOTENT = ('GET', 'HEAD', 'PUT', 'DELETE')
-CHUNK_SIZE = 1024 * 1024
+# Pieces of a streamed body. Under glibc's 128 KiB mmap threshold, so that each piece comes from the heap: 1 MiB
+# pieces were mapped and unmapped one by one, which cost a 200-image conversion 0.5 s of system CPU in page faults
+# (and 40-55 MB more RSS).
+CHUNK_SIZE = 96 * 1024
 REDIRECTS = (301, 302, 303, 307, 308)
 _MAX_REDIRECTS = 5
 # Blob bytes must arrive as stored: a storage host applying Content-Encoding would change what is hashed.

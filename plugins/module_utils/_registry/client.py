@@ -432,7 +432,8 @@ class RegistryClient:
             base, answer = self.ping(), None
             url = path_or_url
         else:
-            first = (method, path_or_url, dict(kwargs, headers=dict(headers or {}))) if _bodiless(kwargs) else None
+            # Only the run's first request can stand in for the ping: the others do not build its arguments.
+            first = None if self._base or not _bodiless(kwargs) else (method, path_or_url, dict(kwargs, headers=dict(headers or {})))
             base, answer = self._connect(first)
             url = base + path_or_url
         own = same_origin(url, base)

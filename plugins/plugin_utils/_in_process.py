@@ -44,7 +44,6 @@ class ControllerModule:
 
     def __init__(self, name, args, check_mode, diff, argument_spec, mutually_exclusive=None, required_together=None,
                  required_one_of=None, required_if=None, required_by=None, supports_check_mode=False):
-        self._name = name
         self.check_mode = check_mode
         self._diff = diff
         self._warnings = []
@@ -153,14 +152,12 @@ class InProcessAction(ActionBase):
     # plugins in its main process, so every worker forked from it inherits the module and its imports (requests,
     # module_utils) instead of importing them again for each task.
     MODULE = None
-    TRANSFERS_FILES = False
-    _supports_check_mode = True
     _supports_async = True  # by running the module as a module process
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
-        name = 'imagefleet.registry.' + self.MODULE.__name__.rpartition('.')[2]
+        name = self._task.action
         args = plain_arguments(self._task.args)
         reason = why_not_here(self, task_vars) or (None if args is not None else 'arguments that are not plain JSON')
         if reason:
@@ -172,5 +169,5 @@ class InProcessAction(ActionBase):
                 self._remove_tmp_path(self._connection._shell.tmpdir)  # pylint: disable=protected-access
             return result
         display.vvv('%s runs in the worker process: the task runs on the controller, in this Python' % name)
-        result.update(run_module_here(self.MODULE, args, bool(self._task.check_mode), bool(self._task.diff), self._task.action))
+        result.update(run_module_here(self.MODULE, args, bool(self._task.check_mode), bool(self._task.diff), name))
         return result

@@ -8,15 +8,16 @@ migration_batches, conversion_outcome, rule_credentials, audit_summary."""
 from __future__ import annotations
 
 from ansible_collections.imagefleet.registry.plugins.filter.select import jmespath_select
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit import records as audit
 from ansible_collections.imagefleet.registry.plugins.plugin_utils import _fleet as fleet
 from ansible_collections.imagefleet.registry.plugins.plugin_utils import _migrate
 from ansible_collections.imagefleet.registry.plugins.plugin_utils._filter import filter_errors
 
 fleet_images = filter_errors(fleet.fleet_images)
-references_to_read = filter_errors(fleet.references_to_read)
+references_to_read = filter_errors(audit.references_to_read)
 conversion_outcome = filter_errors(_migrate.conversion_outcome)
 rule_credentials = filter_errors(_migrate.rule_credentials)
-audit_summary = filter_errors(_migrate.audit_summary)
+audit_summary = filter_errors(audit.audit_summary)
 
 
 @filter_errors

@@ -25,13 +25,43 @@ options:
       - One image reference, for example V(registry.example.com/team/app:1.2), V(nginx) or
         V(127.0.0.1:5000/app@sha256:...).
       - Short names are normalised as Docker does (V(nginx) is V(docker.io/library/nginx:latest)).
-      - Mutually exclusive with O(images).
+      - Mutually exclusive with O(images) and O(plan).
     type: str
   images:
     description:
-      - A list of image references, inspected concurrently. Mutually exclusive with O(image).
+      - A list of image references, inspected concurrently. Mutually exclusive with O(image) and O(plan).
     type: list
     elements: str
+  plan:
+    description:
+      - A migration plan to audit instead of a list of images - one entry per image, with C(src), C(dest) (optional; a
+        destination without a tag takes the source's) and C(format), the target format (default O(format)). This is
+        the plan the C(migrate.yml) and C(audit.yml) playbooks build from C(imagefleet_images), C(imagefleet_sources)
+        rules or an image inventory.
+      - Reads every source and destination once (tags of one image that O(known) describes, once per image) and
+        returns RV(records), one per image joining its source with its destination, and RV(summary), their counts,
+        instead of RV(images).
+      - Every entry is checked before the first request; a malformed one fails the task naming its position.
+      - Mutually exclusive with O(image) and O(images).
+    type: list
+    elements: dict
+    version_added: 0.2.0
+  known:
+    description:
+      - With O(plan), facts of sources already read, shaped as RV(images) (for example C(known) of the
+        P(imagefleet.registry.fleet_images#filter) filter, from an image inventory); their manifests are not read
+        again.
+    type: list
+    elements: dict
+    version_added: 0.2.0
+  format:
+    description:
+      - With O(plan), the target format of entries that do not give theirs, which tells whether a destination is
+        already converted.
+    type: str
+    choices: [v2s2, oci]
+    default: v2s2
+    version_added: 0.2.0
   parallel:
     description:
       - How many images are inspected at the same time. Reading a manifest mostly waits on the registry, so this is well
@@ -75,8 +105,8 @@ notes:
   - A malformed reference fails the task before any request is sent, naming the reference.
   - Schema 1 digests are computed over the signed payload, as registries do, so they equal the registry's
     C(Docker-Content-Digest) although the registry re-signs the manifest on every request.
-  - The result's C(invocation.module_args) gives O(images) as its number of items, not the items, which would all travel
-    back to the controller.
+  - The result's C(invocation.module_args) gives O(images), O(plan) and O(known) as their numbers of items, not the
+    items, which would all travel back to the controller.
 author:
   - imagefleet team (@imagefleet)
 '''
@@ -114,6 +144,23 @@ EXAMPLES = r'''
     on_error: report
   register: fleet_audit
 
+- name: Audit a migration plan - every source and destination, joined into one record per image
+  imagefleet.registry.image_manifest_info:
+    plan:
+      - src: registry.example.com/legacy/app:1.0
+        dest: registry.example.com/converted/legacy/app:1.0
+      - src: registry.example.com/legacy/web:2
+        dest: registry.example.com/converted/legacy/web:2
+        format: oci
+    details: true
+  register: planned
+
+- name: What the audit found, and what still needs converting
+  ansible.builtin.debug:
+    msg:
+      - "{{ planned.summary.line }}"
+      - "{{ planned.records | selectattr('needs_conversion') | map(attribute='src') | list }}"
+
 - name: The images that could not be read, and why
   ansible.builtin.debug:
     msg: "{{ fleet_audit.images | selectattr('error', 'defined') | items2dict(key_name='reference', value_name='error') }}"
@@ -122,7 +169,7 @@ EXAMPLES = r'''
 RETURN = r'''
 images:
   description: One entry per requested reference, in the order given.
-  returned: always
+  returned: with O(image) or O(images)
   type: list
   elements: dict
   contains:
@@ -202,11 +249,117 @@ images:
       description: For lists and indexes, each child's C(digest), C(size), C(media_type) and C(platform).
       type: list
       elements: dict
+records:
+  description:
+    - With O(plan), one record per planned image (an entry planned twice appears once), in plan order, joining the
+      source with its destination; the records of the P(imagefleet.registry.audit_records#filter) filter, which
+      documents every field.
+  returned: with O(plan)
+  type: list
+  elements: dict
+  contains:
+    src:
+      description: The source, normalised.
+      type: str
+    dest:
+      description: The destination with its tag, or null when the plan gives none.
+      type: str
+    target_format:
+      description: The format the destination is to be in.
+      type: str
+    exists:
+      description: Whether the source exists.
+      type: bool
+    format:
+      description: The source's format.
+      type: str
+    digest:
+      description: The source's digest.
+      type: str
+    image_key:
+      description: The identity of the source's content across tags (see RV(images[].image_key)).
+      type: str
+    dest_exists:
+      description: Whether the destination exists.
+      type: bool
+    dest_format:
+      description: The destination's format, when it exists.
+      type: str
+    dest_digest:
+      description: The destination's digest, when it exists.
+      type: str
+    status:
+      description: V(done) when the destination is in the target format already.
+      type: str
+      choices: [needs_conversion, done, missing_source, no_destination]
+    needs_conversion:
+      description: Whether the image is to convert.
+      type: bool
+    legacy:
+      description: Whether the source is Docker schema 1, or a list or index with schema 1 children.
+      type: bool
+    layers:
+      description: The source's layers, each C(digest) and C(size) as far as known.
+      type: list
+      elements: dict
+  sample:
+    - src: 127.0.0.1:5000/legacy/app:1
+      dest: 127.0.0.1:5000/converted/legacy/app:1
+      target_format: v2s2
+      registry: 127.0.0.1:5000
+      repository: legacy/app
+      tag: '1'
+      exists: true
+      format: v2s1
+      digest: sha256:4b1f...
+      image_key: sha256:9c2e...
+      dest_exists: false
+      dest_format: null
+      dest_digest: null
+      status: needs_conversion
+      needs_conversion: true
+      legacy: true
+      created: '2016-05-04T10:11:12Z'
+      layers: [{digest: 'sha256:a3ed...', size: 32}]
+  version_added: 0.2.0
+summary:
+  description:
+    - With O(plan), the counts of RV(records) and C(line), the C(audit:) line the playbooks print; as the
+      P(imagefleet.registry.audit_summary#filter) filter gives them.
+  returned: with O(plan)
+  type: dict
+  contains:
+    images:
+      description: Records.
+      type: int
+    registries:
+      description: Distinct source registries.
+      type: int
+    formats:
+      description: C([format, tags]) of the sources found, by format name.
+      type: list
+      elements: list
+    missing:
+      description: Sources not found.
+      type: int
+    to_convert:
+      description: Records that need conversion.
+      type: int
+    done:
+      description: Destinations already in the target format.
+      type: int
+    line:
+      description: The counts as one line.
+      type: str
+      sample: "audit: 13 images in 1 registries; 1 oci, 9 v2s1, 1 v2s2, 0 missing; 11 to convert, 0 already converted"
+  version_added: 0.2.0
 '''
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import ON_ERROR_FAIL, ON_ERROR_REPORT, inspect_images
+from ansible_collections.imagefleet.registry.plugins.module_utils._audit.records import audit_plan
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import TARGET_FORMATS
 from ansible_collections.imagefleet.registry.plugins.module_utils._module import require_libraries, run_module
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.manifest_cache import open_cache
 from ansible_collections.imagefleet.registry.plugins.module_utils._registry.options import Registries, RegistryOptions, registry_argspec
@@ -214,14 +367,17 @@ from ansible_collections.imagefleet.registry.plugins.module_utils._registry.opti
 
 def inspect(module):
     params = module.params
-    texts = [params['image']] if params['image'] is not None else params['images']
     manifests = open_cache(params['manifest_cache'], module.warn, writer=True)
     registries = Registries(RegistryOptions.from_params(params))
+    reading = (params['parallel'], params['on_error'], params['details'], manifests)
     try:
-        images = inspect_images(registries, texts, params['parallel'], params['on_error'], params['details'], manifests)
+        if params['plan'] is not None:
+            records, summary = audit_plan(registries, params['plan'], params['known'], params['format'], *reading)
+            return {'changed': False, 'records': records, 'summary': summary}
+        texts = [params['image']] if params['image'] is not None else params['images']
+        return {'changed': False, 'images': inspect_images(registries, texts, *reading)}
     finally:
         registries.close()
-    return {'changed': False, 'images': images}
 
 
 def main(module_class=AnsibleModule):
@@ -230,17 +386,21 @@ def main(module_class=AnsibleModule):
         argument_spec=registry_argspec(
             image=dict(type='str'),
             images=dict(type='list', elements='str'),
+            plan=dict(type='list', elements='dict'),
+            known=dict(type='list', elements='dict'),
+            format=dict(type='str', default=TARGET_FORMATS[0], choices=list(TARGET_FORMATS)),
             parallel=dict(type='int', default=16),
             on_error=dict(type='str', default=ON_ERROR_FAIL, choices=[ON_ERROR_FAIL, ON_ERROR_REPORT]),
             details=dict(type='bool', default=False),
             manifest_cache=dict(type='path'),
         ),
-        mutually_exclusive=[('image', 'images')],
-        required_one_of=[('image', 'images')],
+        mutually_exclusive=[('image', 'images', 'plan')],
+        required_one_of=[('image', 'images', 'plan')],
+        required_by={'known': 'plan'},
         supports_check_mode=True,
     )
     require_libraries(module)
-    run_module(module, inspect, bulky=('images',))
+    run_module(module, inspect, bulky=('images', 'plan', 'known'))
 
 
 if __name__ == '__main__':

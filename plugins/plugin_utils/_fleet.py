@@ -58,24 +58,3 @@ def fleet_images(hosts, target_format, dest_prefix=None, dest_registry=None):
     """{plan, known}: fleet_plan and fleet_facts of the same hosts, whose variables are gathered once."""
     hosts = _image_hosts(hosts)
     return {'plan': fleet_plan(hosts, target_format, dest_prefix, dest_registry), 'known': fleet_facts(hosts)}
-
-
-def references_to_read(plan, known):
-    """What the audit still reads: every destination, every source the known facts lack, and one source per image.
-
-    Tags sharing an image_key share their layers and creation time, so one of them read with details serves all
-    (audit_records copies them).
-    """
-    by_ref = dict((item['reference'], item) for item in known or [])
-    wanted = []
-    images = set()
-    for item in plan:
-        src = str(parse_reference(item['src']))
-        fact = by_ref.get(src)
-        if fact is None or fact['image_key'] not in images:
-            if fact is not None:
-                images.add(fact['image_key'])
-            wanted.append(src)
-        if item.get('dest'):
-            wanted.append(str(parse_reference(item['dest'])))
-    return list(dict.fromkeys(wanted))

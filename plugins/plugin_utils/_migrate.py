@@ -99,28 +99,3 @@ def rule_credentials(sources, registry_options=None):
         if rule.get('username') is not None:
             found.append({'registry': rule.get('registry'), 'username': rule['username'], 'password': rule.get('password') or ''})
     return found
-
-
-def audit_summary(records):
-    """{images, registries, formats, missing, to_convert, done, line} of the audit records, in one pass: what the
-    playbooks print after the audit ("audit: ...") and hand to AWX.
-
-    formats: [[format, tags]] of the sources found, by format name.
-    """
-    registries = set()
-    formats = {}
-    missing = to_convert = done = 0
-    for record in records or []:
-        registries.add(record.get('registry'))
-        if record.get('exists'):
-            formats[record.get('format')] = formats.get(record.get('format'), 0) + 1
-        else:
-            missing += 1
-        to_convert += 1 if record.get('needs_conversion') else 0
-        done += 1 if record.get('status') == 'done' else 0
-    found = [[fmt, formats[fmt]] for fmt in sorted(formats, key=str)]
-    count = len(records or [])
-    line = 'audit: %d images in %d registries; %s%d missing; %d to convert, %d already converted' % (
-        count, len(registries), ''.join('%d %s, ' % (tags, fmt) for fmt, tags in found), missing, to_convert, done)
-    return {'images': count, 'registries': len(registries), 'formats': found, 'missing': missing,
-            'to_convert': to_convert, 'done': done, 'line': line}

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.imagefleet.registry.plugins.plugin_utils._fleet import fleet_facts, fleet_images, fleet_plan, references_to_read
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._fleet import fleet_facts, fleet_images, fleet_plan
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 
 
@@ -41,18 +41,6 @@ def test_fleet_facts_are_what_the_inventory_read_in_full():
                      'tag': '1', 'exists': True, 'format': 'v2s1', 'digest': 'sha256:d1', 'image_key': 'sha256:k',
                      'media_type': 'application/vnd.docker.distribution.manifest.v1+prettyjws', 'size': 100,
                      'platforms': [], 'layers': None, 'created': None}
-
-
-def test_the_audit_reads_destinations_unknown_sources_and_one_tag_per_image():
-    hosts = [host('1'), host('2'), host('3', key='sha256:other')]
-    plan = fleet_plan(hosts, 'v2s2', dest_registry='mirror:5001') + [
-        {'src': '127.0.0.1:5000/extra/app:1', 'dest': None, 'format': 'v2s2'}]
-    assert references_to_read(plan, fleet_facts(hosts)) == [
-        '127.0.0.1:5000/legacy/app:1', 'mirror:5001/legacy/app:1', 'mirror:5001/legacy/app:2',
-        '127.0.0.1:5000/legacy/app:3', 'mirror:5001/legacy/app:3', '127.0.0.1:5000/extra/app:1']
-    assert references_to_read(plan, []) == [
-        '127.0.0.1:5000/legacy/app:1', 'mirror:5001/legacy/app:1', '127.0.0.1:5000/legacy/app:2',
-        'mirror:5001/legacy/app:2', '127.0.0.1:5000/legacy/app:3', 'mirror:5001/legacy/app:3', '127.0.0.1:5000/extra/app:1']
 
 
 def test_fleet_images_is_plan_and_known_of_the_same_hosts():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.imagefleet.registry.plugins.plugin_utils._migrate import audit_summary, conversion_outcome, image_batches, selected_batches
+from ansible_collections.imagefleet.registry.plugins.plugin_utils._migrate import conversion_outcome, image_batches, selected_batches
 from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.batch import conversion_item
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 
@@ -78,12 +78,3 @@ def test_selected_batches_keep_existing_sources_and_name_those_without_destinati
     homeless = dict(records[2], dest=None)
     assert selected_batches([records[0], homeless], 1) == {'selected': 2, 'batches': [], 'homeless': ['c:1']}
 
-
-def test_audit_summary_counts_in_one_pass_what_the_playbooks_print():
-    records = ([{'registry': 'a', 'exists': True, 'format': 'v2s1', 'needs_conversion': True, 'status': 'needs_conversion'}] * 9
-               + [{'registry': 'a', 'exists': True, 'format': 'oci', 'needs_conversion': False, 'status': 'done'}]
-               + [{'registry': 'b', 'exists': False, 'format': None, 'needs_conversion': False, 'status': 'missing'}])
-    summary = audit_summary(records)
-    assert summary['line'] == 'audit: 11 images in 2 registries; 1 oci, 9 v2s1, 1 missing; 9 to convert, 1 already converted'
-    assert (summary['formats'], summary['missing'], summary['to_convert'], summary['done']) == ([['oci', 1], ['v2s1', 9]], 1, 9, 1)
-    assert audit_summary([])['line'] == 'audit: 0 images in 0 registries; 0 missing; 0 to convert, 0 already converted'

@@ -77,4 +77,3 @@ def test_selected_batches_keep_existing_sources_and_name_those_without_destinati
                                             'homeless': []}
     homeless = dict(records[2], dest=None)
     assert selected_batches([records[0], homeless], 1) == {'selected': 2, 'batches': [], 'homeless': ['c:1']}
-

@@ -144,6 +144,10 @@ EXAMPLES = r'''
     on_error: report
   register: fleet_audit
 
+- name: The images that could not be read, and why
+  ansible.builtin.debug:
+    msg: "{{ fleet_audit.images | selectattr('error', 'defined') | items2dict(key_name='reference', value_name='error') }}"
+
 - name: Audit a migration plan - every source and destination, joined into one record per image
   imagefleet.registry.image_manifest_info:
     plan:
@@ -160,10 +164,6 @@ EXAMPLES = r'''
     msg:
       - "{{ planned.summary.line }}"
       - "{{ planned.records | selectattr('needs_conversion') | map(attribute='src') | list }}"
-
-- name: The images that could not be read, and why
-  ansible.builtin.debug:
-    msg: "{{ fleet_audit.images | selectattr('error', 'defined') | items2dict(key_name='reference', value_name='error') }}"
 '''
 
 RETURN = r'''
@@ -267,6 +267,15 @@ records:
     target_format:
       description: The format the destination is to be in.
       type: str
+    registry:
+      description: The source's registry.
+      type: str
+    repository:
+      description: The source's repository.
+      type: str
+    tag:
+      description: The source's tag, if it has one.
+      type: str
     exists:
       description: Whether the source exists.
       type: bool
@@ -298,6 +307,9 @@ records:
     legacy:
       description: Whether the source is Docker schema 1, or a list or index with schema 1 children.
       type: bool
+    created:
+      description: When a legacy source was built (from its schema 1 history); null for other sources.
+      type: str
     layers:
       description: The source's layers, each C(digest) and C(size) as far as known.
       type: list

@@ -12,7 +12,7 @@ results, every value of thousands of facts goes through Ansible's templating onc
 from __future__ import annotations
 
 from ansible_collections.imagefleet.registry.plugins.module_utils._audit.image_info import inspect_images
-from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import audit_records, resolve_plan
+from ansible_collections.imagefleet.registry.plugins.module_utils._conversion.plan import join_resolved, resolve_plan
 from ansible_collections.imagefleet.registry.plugins.module_utils._errors import ImagefleetError
 from ansible_collections.imagefleet.registry.plugins.module_utils._image.reference import parse_reference
 
@@ -81,5 +81,5 @@ def audit_plan(registries, plan, known, target_format, parallel, on_error, detai
     resolved = resolve_plan(plan, target_format)
     known = checked_known(known)
     infos = inspect_images(registries, references_to_read(resolved, known), parallel, on_error, details, manifests)
-    records = audit_records(resolved, known + infos, target_format)
+    records = join_resolved(resolved, known + infos)
     return records, audit_summary(records)

@@ -130,6 +130,12 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
     state (schema 1) is taken from any manifest of infos listing the same digest (a destination already converted
     lists them all), so the audit needs no blob HEAD for them.
     """
+    return join_resolved(resolve_plan(plan, default_format), infos)
+
+
+def join_resolved(resolved, infos):
+    """audit_records of a plan resolve_plan already resolved (image_manifest_info resolves it once, for what to read
+    and for the join)."""
     by_ref = dict((info['reference'], info) for info in infos)
     sizes = known_sizes(by_ref.values())
     details = {}
@@ -138,7 +144,7 @@ def audit_records(plan, infos, default_format=mt.FORMAT_V2S2):
             details.setdefault(info['image_key'], info)
     records = []
     seen = set()
-    for item in resolve_plan(plan, default_format):
+    for item in resolved:
         src, dest, target = item['src'], item['dest'], item['format']
         if (src, dest) in seen:
             continue
